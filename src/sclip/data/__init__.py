@@ -1,0 +1,1 @@
+"""Readers, the built-in synthetic domain, image loading and the paired/unpaired split."""

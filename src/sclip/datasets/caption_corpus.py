@@ -1,0 +1,171 @@
+"""Read-only Kedro datasets that load caption corpora and image tables from raw data on disk.
+
+Example ``catalog.yml``::
+
+    rsicd:
+      type: sclip.datasets.KarpathyCaptionsDataset
+      captions_file: ../shared/datasets/rsicd/dataset_rsicd.json
+      images_dir: ../shared/datasets/rsicd/RSICD_images
+      classes_dir: ../shared/datasets/rsicd/txtclasses_rsicd
+
+    aid:
+      type: sclip.datasets.ClassFolderDataset
+      path: data/01_raw/AID
+
+    synthetic:
+      type: sclip.datasets.SyntheticScenesDataset
+      path: data/01_raw/synthetic
+      seed: 0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+from sclip.data.corpus import CaptionCorpus
+from sclip.data.readers import IMAGE_EXTENSIONS, read_class_folders, read_karpathy_captions
+
+
+def _refuse_save(dataset: AbstractDataset) -> NoReturn:
+    raise DatasetError(
+        f"{type(dataset).__name__} is a raw input and is read-only; it cannot be saved to. "
+        "Write pipeline outputs to another catalog entry."
+    )
+
+
+class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
+    """A Karpathy-style caption JSON (RSICD, UCM-captions, Sydney-captions) as a CaptionCorpus.
+
+    Loading calls :func:`sclip.data.readers.read_karpathy_captions` with the given arguments.
+    """
+
+    def __init__(
+        self,
+        captions_file: str | os.PathLike,
+        images_dir: str | os.PathLike,
+        classes_dir: str | os.PathLike | None = None,
+        check_files: bool = True,
+        skip_missing_images: bool = False,
+        skip_empty_captions: bool = True,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._captions_file = Path(captions_file)
+        self._images_dir = Path(images_dir)
+        self._classes_dir = Path(classes_dir) if classes_dir is not None else None
+        self._check_files = check_files
+        self._skip_missing_images = skip_missing_images
+        self._skip_empty_captions = skip_empty_captions
+        self.metadata = metadata
+
+    def load(self) -> CaptionCorpus:
+        return read_karpathy_captions(
+            self._captions_file,
+            self._images_dir,
+            self._classes_dir,
+            check_files=self._check_files,
+            skip_missing_images=self._skip_missing_images,
+            skip_empty_captions=self._skip_empty_captions,
+        )
+
+    def save(self, data: None) -> None:
+        _refuse_save(self)
+
+    def _exists(self) -> bool:
+        return self._captions_file.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "captions_file": str(self._captions_file),
+            "images_dir": str(self._images_dir),
+            "classes_dir": None if self._classes_dir is None else str(self._classes_dir),
+            "check_files": self._check_files,
+            "skip_missing_images": self._skip_missing_images,
+            "skip_empty_captions": self._skip_empty_captions,
+        }
+
+
+class ClassFolderDataset(AbstractDataset[None, pd.DataFrame]):
+    """Images in ``<path>/<class>/<image>`` folders (UCM, AID, RSSCN7, WHU-RS19) as an image table.
+
+    Loading calls :func:`sclip.data.readers.read_class_folders`; every image has split "test".
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        extensions: Iterable[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._path = Path(path)
+        self._extensions = tuple(extensions) if extensions is not None else IMAGE_EXTENSIONS
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        return read_class_folders(self._path, self._extensions)
+
+    def save(self, data: None) -> None:
+        _refuse_save(self)
+
+    def _exists(self) -> bool:
+        return self._path.is_dir()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._path), "extensions": list(self._extensions)}
+
+
+class SyntheticScenesDataset(AbstractDataset[None, CaptionCorpus]):
+    """The built-in synthetic scene domain, generated under ``path`` on first load.
+
+    Loading calls :func:`sclip.data.synthetic.generate_synthetic_scenes` (idempotent; writes
+    ``dataset_synthetic.json``, ``images/`` and ``classes/`` under ``path``) and reads the
+    result as a Karpathy layout. It always "exists", since loading can produce it.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        seed: int = 0,
+        images_per_class: int = 120,
+        image_size: int = 128,
+        captions_per_image: int = 5,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._path = Path(path)
+        self._seed = seed
+        self._images_per_class = images_per_class
+        self._image_size = image_size
+        self._captions_per_image = captions_per_image
+        self.metadata = metadata
+
+    def load(self) -> CaptionCorpus:
+        from sclip.data.synthetic import generate_synthetic_scenes  # heavy, and optional here
+
+        captions_file = generate_synthetic_scenes(
+            self._path,
+            seed=self._seed,
+            images_per_class=self._images_per_class,
+            image_size=self._image_size,
+            captions_per_image=self._captions_per_image,
+        )
+        return read_karpathy_captions(captions_file, self._path / "images", self._path / "classes")
+
+    def save(self, data: None) -> None:
+        _refuse_save(self)
+
+    def _exists(self) -> bool:
+        return True
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "path": str(self._path),
+            "seed": self._seed,
+            "images_per_class": self._images_per_class,
+            "image_size": self._image_size,
+            "captions_per_image": self._captions_per_image,
+        }

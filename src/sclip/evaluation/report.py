@@ -1,0 +1,60 @@
+"""Comparison table (markdown and CSV) and training-curve plots."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+TABLE_METRICS = [
+    "zero_shot_top1",
+    "i2t_r1_one", "i2t_r5_one", "i2t_r10_one", "t2i_r1_one", "t2i_r5_one", "t2i_r10_one",
+    "i2t_r1_all", "i2t_r5_all", "i2t_r10_all", "t2i_r1_all", "t2i_r5_all", "t2i_r10_all",
+]
+
+
+def comparison_table(metrics: dict[str, dict]) -> pd.DataFrame:
+    """One row per (model, split): metrics in percent, in a fixed column order."""
+    rows = []
+    for model, by_split in metrics.items():
+        for split in ("val", "test"):
+            if split in by_split:
+                row = {"model": model, "split": split}
+                row.update({m: by_split[split].get(m) for m in TABLE_METRICS})
+                rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "split", *TABLE_METRICS])
+
+
+def to_markdown(table: pd.DataFrame, title: str) -> str:
+    """A GitHub markdown table with one decimal, preceded by a title and a legend."""
+    cols = list(table.columns)
+    lines = [f"# {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in table.iterrows():
+        cells = [f"{v:.1f}" if isinstance(v, float) else ("" if v is None else str(v)) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Percent. zero_shot_top1: zero-shot classification top-1. i2t/t2i_rK: image→text / "
+        "text→image Recall@K; `_one`: each image paired with one random caption (reference "
+        "protocol); `_all`: all captions of each image.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def training_curves(histories: dict[str, list[dict]]):
+    """Training loss and validation metrics per epoch, one line per method."""
+    panels = [("loss", "training loss"), ("val_zero_shot_top1", "val zero-shot top-1 (%)"),
+              ("val_mean_recall_one", "val mean recall, one caption (%)")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), constrained_layout=True)
+    for ax, (key, label) in zip(axes, panels, strict=True):
+        for name, history in histories.items():
+            points = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
+            if points:
+                ax.plot(*zip(*points, strict=True), marker="o", markersize=3, label=name)
+        ax.set_xlabel("epoch")
+        ax.set_title(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    return fig

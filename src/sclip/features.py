@@ -1,0 +1,117 @@
+"""Frozen-prefix features: computed once by the embedding pipeline, reused by training and
+evaluation. An artifact is a flat dict of tensors (safetensors) plus metadata saying which
+model and which stage produced it, so a stale cache is refused instead of silently misused."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+from tqdm.auto import tqdm
+
+from sclip.data.images import load_pixels
+from sclip.models import DualEncoder, ModelConfig
+from sclip.models.dual_encoder import State, index_state, state_to
+
+# Settings that change the frozen prefix's output; projection size and init do not.
+CACHE_KEYS = ("backbone", "checkpoint", "image_tower", "image_size", "max_text_length", "trainable")
+
+
+def pack_state(state: State) -> dict[str, torch.Tensor]:
+    """State → flat tensors: 'state' or 'state.<key>'."""
+    if isinstance(state, dict):
+        return {f"state.{k}": v.contiguous() for k, v in state.items()}
+    return {"state": state.contiguous()}
+
+
+def unpack_state(tensors: dict[str, torch.Tensor]) -> State:
+    """Inverse of pack_state."""
+    if "state" in tensors:
+        return tensors["state"]
+    return {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("state.")}
+
+
+def _batches(n: int, batch_size: int) -> list[slice]:
+    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+@torch.no_grad()
+def encode_image_files(
+    model: DualEncoder, paths: Sequence[str], batch_size: int = 64, device: str = "cpu",
+    stop: int | None = None, progress: bool = True,
+) -> torch.Tensor:
+    """States entering image stage `stop` (default: the first trainable one) for image files.
+    The next batch is decoded in a background thread while the current one runs."""
+    stop = model.first_trainable["image"] if stop is None else stop
+    model.eval()
+    size = model.config.image_size
+    chunks = _batches(len(paths), batch_size)
+    out = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(load_pixels, paths[chunks[0]], size) if chunks else None
+        for i in tqdm(range(len(chunks)), desc="embed images", unit="batch", disable=not progress):
+            pixels = future.result()
+            if i + 1 < len(chunks):
+                future = pool.submit(load_pixels, paths[chunks[i + 1]], size)
+            out.append(model.run_stages("image", pixels.to(device), 0, stop).cpu())
+    if not out:
+        raise ValueError("No images to encode")
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def encode_texts(
+    model: DualEncoder, texts: Sequence[str], batch_size: int = 256, device: str = "cpu",
+    stop: int | None = None, progress: bool = True,
+) -> State:
+    """States entering text stage `stop` for captions. All texts share one padded length so
+    token-level states can be stacked."""
+    stop = model.first_trainable["text"] if stop is None else stop
+    model.eval()
+    tokens = model.tokenize(texts)
+    out = []
+    for sl in tqdm(_batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress):
+        state = model.run_stages("text", state_to(index_state(tokens, sl), device), 0, stop)
+        out.append(state_to(state, "cpu"))
+    if isinstance(out[0], dict):
+        return {k: torch.cat([o[k] for o in out]) for k in out[0]}
+    return torch.cat(out)
+
+
+def features_artifact(
+    state: State, ids: Sequence[int], config: ModelConfig, tower: str, stage: int, id_name: str
+) -> dict:
+    """The dict the catalog saves: state tensors, row ids, and provenance metadata."""
+    return {
+        **pack_state(state),
+        id_name: torch.as_tensor(list(ids), dtype=torch.long),
+        "__metadata__": {"tower": tower, "stage": stage, "model": config.to_dict()},
+    }
+
+
+def read_features(artifact: dict, config: ModelConfig, tower: str, name: str) -> tuple[State, int]:
+    """State and stage from a features artifact, checked against the current model settings."""
+    meta = artifact.get("__metadata__") or {}
+    cached = meta.get("model", {})
+    current = config.to_dict()
+    stale = [k for k in CACHE_KEYS if cached.get(k) != current.get(k)]
+    if meta.get("tower") != tower or stale:
+        raise ValueError(
+            f"'{name}' was computed for other model settings ({', '.join(stale) or 'tower'}: "
+            f"{ {k: cached.get(k) for k in stale} } vs current { {k: current.get(k) for k in stale} }). "
+            "Run the embedding pipeline again: kedro run --pipelines=embedding"
+        )
+    return unpack_state({k: v for k, v in artifact.items() if k != "__metadata__"}), int(meta["stage"])
+
+
+def rows_of(ids, all_ids: torch.Tensor, what: str) -> torch.Tensor:
+    """Positions of `ids` in the artifact's id vector `all_ids`; unknown ids are an error."""
+    position = {int(v): i for i, v in enumerate(all_ids.tolist())}
+    missing = [int(i) for i in ids if int(i) not in position]
+    if missing:
+        raise ValueError(
+            f"{len(missing)} {what} ids (first: {missing[:5]}) have no cached features; "
+            "the features are stale: run the embedding pipeline again"
+        )
+    return torch.tensor([position[int(i)] for i in ids], dtype=torch.long)

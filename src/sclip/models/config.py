@@ -1,0 +1,80 @@
+"""Model settings, parsed from the `model` parameters with errors that name the parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+BACKBONES = ("offline", "hf_clip")
+
+
+def parse_trainable(value: Any, name: str) -> int | str:
+    """'heads' → 0 trainable blocks, an int N → last N blocks, 'all' → everything."""
+    if value == "heads":
+        return 0
+    if value == "all":
+        return "all"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError(
+        f"Parameter '{name}' must be 'heads', 'all' or a non-negative number of last blocks; "
+        f"got {value!r}"
+    )
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What to build. `trainable_*`: 0 (projection heads only), N (last N blocks) or 'all'."""
+
+    backbone: str = "offline"
+    checkpoint: str | None = None  # hub id or local directory, for backbone 'hf_clip'
+    image_tower: str = "efficientnet-lite0"
+    embed_dim: int = 512
+    image_size: int = 224
+    max_text_length: int = 64
+    trainable_image: int | str = 0
+    trainable_text: int | str = 0
+    init_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"Parameter 'model.backbone' must be one of {BACKBONES}; got {self.backbone!r}")
+        if self.backbone == "hf_clip" and not self.checkpoint:
+            raise ValueError(
+                "Parameter 'model.checkpoint' is required for backbone 'hf_clip': "
+                "a Hugging Face hub id (e.g. openai/clip-vit-base-patch32) or a local directory"
+            )
+        for name in ("embed_dim", "image_size", "max_text_length"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Parameter 'model.{name}' must be a positive integer; got {value!r}")
+
+    @classmethod
+    def from_params(cls, params: dict) -> ModelConfig:
+        """Build from the `model` parameters dictionary."""
+        params = dict(params)
+        trainable = params.pop("trainable", {}) or {}
+        if not isinstance(trainable, dict):
+            trainable = {"image": trainable, "text": trainable}
+        known = {f for f in cls.__dataclass_fields__ if f not in ("trainable_image", "trainable_text")}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(f"Unknown 'model' parameters {unknown}; expected some of {sorted(known)} and 'trainable'")
+        return cls(
+            **params,
+            trainable_image=parse_trainable(trainable.get("image", "heads"), "model.trainable.image"),
+            trainable_text=parse_trainable(trainable.get("text", "heads"), "model.trainable.text"),
+        )
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form, stored with checkpoints and cached features."""
+        return {
+            "backbone": self.backbone,
+            "checkpoint": self.checkpoint,
+            "image_tower": self.image_tower,
+            "embed_dim": self.embed_dim,
+            "image_size": self.image_size,
+            "max_text_length": self.max_text_length,
+            "trainable": {"image": self.trainable_image, "text": self.trainable_text},
+            "init_seed": self.init_seed,
+        }

@@ -1,0 +1,19 @@
+"""Build a DualEncoder from parameters."""
+
+from __future__ import annotations
+
+from sclip.models.config import ModelConfig
+from sclip.models.dual_encoder import DualEncoder
+
+
+def build_model(config: ModelConfig | dict) -> DualEncoder:
+    """The backbone named by `config.backbone`, with `config.trainable` applied."""
+    if isinstance(config, dict):
+        config = ModelConfig.from_params(config)
+    if config.backbone == "hf_clip":
+        from sclip.models.hf_clip import build_hf_clip
+
+        return build_hf_clip(config)
+    from sclip.models.offline import build_offline
+
+    return build_offline(config)

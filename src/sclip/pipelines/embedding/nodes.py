@@ -1,0 +1,57 @@
+"""Nodes of the embedding pipeline: the frozen prefix's outputs, cached as safetensors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import pandas as pd
+import torch
+
+from sclip.features import encode_image_files, encode_texts, features_artifact
+from sclip.models import ModelConfig, build_model
+from sclip.training.loop import resolve_device
+
+log = logging.getLogger(__name__)
+
+
+def _setup(model_params: dict, embedding: dict):
+    config = ModelConfig.from_params(model_params)
+    if embedding.get("num_threads"):
+        torch.set_num_threads(embedding["num_threads"])
+    device = resolve_device(embedding.get("device", "auto"))
+    return config, build_model(config).to(device), device
+
+
+def _progress(embedding: dict) -> bool:
+    return embedding.get("progress", "auto") is True or (embedding.get("progress", "auto") == "auto" and sys.stderr.isatty())
+
+
+def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
+    """States entering the first trainable image stage, for every image of the dataset."""
+    config, encoder, device = _setup(model, embedding)
+    stage = encoder.first_trainable["image"]
+    t0 = time.time()
+    state = encode_image_files(
+        encoder, images["path"].tolist(), embedding.get("image_batch_size", 64), device, stage,
+        _progress(embedding),
+    )
+    log.info("Encoded %d images in %.1f s (stage %d, state %s)", len(images), time.time() - t0, stage, tuple(state.shape))
+    return features_artifact(state, images["image_id"], config, "image", stage, "image_id")
+
+
+def embed_captions(paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, model: dict, embedding: dict) -> tuple[dict, dict]:
+    """States entering the first trainable text stage, for paired and evaluation captions."""
+    config, encoder, device = _setup(model, embedding)
+    stage = encoder.first_trainable["text"]
+    out = []
+    for table in (paired_captions, eval_captions):
+        t0 = time.time()
+        state = encode_texts(
+            encoder, table["text"].tolist(), embedding.get("text_batch_size", 256), device, stage,
+            _progress(embedding),
+        )
+        log.info("Encoded %d captions in %.1f s (stage %d)", len(table), time.time() - t0, stage)
+        out.append(features_artifact(state, table["caption_id"], config, "text", stage, "caption_id"))
+    return out[0], out[1]

@@ -1,0 +1,40 @@
+"""training: one namespace per method (clip_ft, …) over the same template."""
+
+from kedro.pipeline import Node, Pipeline
+
+from sclip.pipelines.training.nodes import train_method
+
+METHODS = ("clip_ft",)
+SHARED_INPUTS = [
+    "image_features", "paired_text_features", "eval_text_features", "images", "image_split",
+    "paired_captions", "eval_captions",
+]
+SHARED_PARAMS = ["params:model", "params:training", "params:evaluation", "params:checkpoints"]
+
+
+def template() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                train_method,
+                [*SHARED_INPUTS, "params:method", *SHARED_PARAMS],
+                ["model", "history"],
+                name="train",
+            )
+        ]
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return sum(
+        (
+            Pipeline(
+                template(),
+                namespace=method,
+                inputs=set(SHARED_INPUTS),
+                parameters={p: p for p in SHARED_PARAMS},
+            )
+            for method in METHODS
+        ),
+        Pipeline([]),
+    )

@@ -1,0 +1,1 @@
+"""Fine-tuning: losses, batch sampling, optimiser and schedule, checkpoints, the loop."""

