@@ -15,20 +15,31 @@ from sclip.training.loop import TrainData
 
 
 def train_data(
-    image_features: dict, paired_text_features: dict, image_split: pd.DataFrame,
-    paired_captions: pd.DataFrame, config: ModelConfig,
+    image_features: dict,
+    paired_text_features: dict,
+    image_split: pd.DataFrame,
+    paired_captions: pd.DataFrame,
+    config: ModelConfig,
 ) -> TrainData:
     """Paired images with their caption rows, and unpaired image rows."""
     image_state, image_stage = read_features(image_features, config, "image", "image_features")
-    text_state, text_stage = read_features(paired_text_features, config, "text", "paired_text_features")
+    text_state, text_stage = read_features(
+        paired_text_features, config, "text", "paired_text_features"
+    )
     image_ids = image_features["image_id"]
     paired_ids = image_split.loc[image_split["role"] == "paired", "image_id"].to_numpy()
     unpaired_ids = image_split.loc[image_split["role"] == "unpaired", "image_id"].to_numpy()
-    caption_rows = rows_of(paired_captions["caption_id"], paired_text_features["caption_id"], "caption")
-    by_image = pd.Series(caption_rows.numpy()).groupby(paired_captions["image_id"].to_numpy()).apply(list)
+    caption_rows = rows_of(
+        paired_captions["caption_id"], paired_text_features["caption_id"], "caption"
+    )
+    by_image = (
+        pd.Series(caption_rows.numpy()).groupby(paired_captions["image_id"].to_numpy()).apply(list)
+    )
     missing = [int(i) for i in paired_ids if i not in by_image.index]
     if missing:
-        raise ValueError(f"Paired images without captions (first: {missing[:5]}); every paired image needs one")
+        raise ValueError(
+            f"Paired images without captions (first: {missing[:5]}); every paired image needs one"
+        )
     return TrainData(
         image_state=image_state,
         image_stage=image_stage,
@@ -41,8 +52,13 @@ def train_data(
 
 
 def eval_set(
-    split: str, image_features: dict, eval_text_features: dict, images: pd.DataFrame,
-    image_split: pd.DataFrame, eval_captions: pd.DataFrame, config: ModelConfig,
+    split: str,
+    image_features: dict,
+    eval_text_features: dict,
+    images: pd.DataFrame,
+    image_split: pd.DataFrame,
+    eval_captions: pd.DataFrame,
+    config: ModelConfig,
 ) -> EvalSet:
     """One evaluation split; labels index the dataset's sorted class names (-1: unlabelled)."""
     image_state, image_stage = read_features(image_features, config, "image", "image_features")
@@ -54,7 +70,11 @@ def eval_set(
     position = {int(i): r for r, i in enumerate(ids)}
     class_names = sorted(images["label"].dropna().unique().tolist())
     class_index = {c: k for k, c in enumerate(class_names)}
-    labels = images.set_index("image_id").loc[ids, "label"].map(lambda c: class_index.get(c, -1) if isinstance(c, str) else -1)
+    labels = (
+        images.set_index("image_id")
+        .loc[ids, "label"]
+        .map(lambda c: class_index.get(c, -1) if isinstance(c, str) else -1)
+    )
     img_rows = rows_of(ids, image_features["image_id"], f"{split} image")
     txt_rows = rows_of(caps["caption_id"], eval_text_features["caption_id"], f"{split} caption")
     from sclip.models.dual_encoder import index_state

@@ -38,8 +38,12 @@ def _batches(n: int, batch_size: int) -> list[slice]:
 
 @torch.no_grad()
 def encode_image_files(
-    model: DualEncoder, paths: Sequence[str], batch_size: int = 64, device: str = "cpu",
-    stop: int | None = None, progress: bool = True,
+    model: DualEncoder,
+    paths: Sequence[str],
+    batch_size: int = 64,
+    device: str = "cpu",
+    stop: int | None = None,
+    progress: bool = True,
 ) -> torch.Tensor:
     """States entering image stage `stop` (default: the first trainable one) for image files.
     The next batch is decoded in a background thread while the current one runs."""
@@ -62,8 +66,12 @@ def encode_image_files(
 
 @torch.no_grad()
 def encode_texts(
-    model: DualEncoder, texts: Sequence[str], batch_size: int = 256, device: str = "cpu",
-    stop: int | None = None, progress: bool = True,
+    model: DualEncoder,
+    texts: Sequence[str],
+    batch_size: int = 256,
+    device: str = "cpu",
+    stop: int | None = None,
+    progress: bool = True,
 ) -> State:
     """States entering text stage `stop` for captions. All texts share one padded length so
     token-level states can be stacked."""
@@ -71,7 +79,9 @@ def encode_texts(
     model.eval()
     tokens = model.tokenize(texts)
     out = []
-    for sl in tqdm(_batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress):
+    for sl in tqdm(
+        _batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress
+    ):
         state = model.run_stages("text", state_to(index_state(tokens, sl), device), 0, stop)
         out.append(state_to(state, "cpu"))
     if isinstance(out[0], dict):
@@ -102,7 +112,9 @@ def read_features(artifact: dict, config: ModelConfig, tower: str, name: str) ->
             f"{ {k: cached.get(k) for k in stale} } vs current { {k: current.get(k) for k in stale} }). "
             "Run the embedding pipeline again: kedro run --pipelines=embedding"
         )
-    return unpack_state({k: v for k, v in artifact.items() if k != "__metadata__"}), int(meta["stage"])
+    return unpack_state({k: v for k, v in artifact.items() if k != "__metadata__"}), int(
+        meta["stage"]
+    )
 
 
 def rows_of(ids, all_ids: torch.Tensor, what: str) -> torch.Tensor:

@@ -27,7 +27,9 @@ def test_offline_image_stages_match_efficientnet(offline_model):
     with torch.no_grad():
         ours = offline_model.run_stages("image", x, 0, len(net) - 1)
         ref_net = EfficientNet.from_name("efficientnet-lite0", image_size=64)
-        missing, unexpected = ref_net.load_state_dict(_efficientnet_state(offline_model), strict=False)
+        missing, unexpected = ref_net.load_state_dict(
+            _efficientnet_state(offline_model), strict=False
+        )
         assert unexpected == [] and set(missing) == {"_fc.weight", "_fc.bias"}
         ref_net.eval()
         feats = ref_net.extract_features(stem.normalize(x)).mean(dim=(2, 3))
@@ -149,8 +151,12 @@ def test_hf_clip_matches_transformers(tiny_clip_dir):
 
 def test_hf_clip_all_trainable_and_cache(tiny_clip_dir):
     model = build_model(
-        {"backbone": "hf_clip", "checkpoint": str(tiny_clip_dir), "image_size": 32,
-         "trainable": {"image": 1, "text": "all"}}
+        {
+            "backbone": "hf_clip",
+            "checkpoint": str(tiny_clip_dir),
+            "image_size": 32,
+            "trainable": {"image": 1, "text": "all"},
+        }
     ).eval()
     assert model.first_trainable["text"] == 0
     x = pixels(size=32)

@@ -58,22 +58,33 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     run_kedro(project, monkeypatch)
     data = project / "data"
     for artifact in [
-        "02_intermediate/images.parquet", "02_intermediate/captions.parquet",
-        "03_primary/image_split.parquet", "03_primary/paired_captions.parquet",
-        "04_feature/image_features.safetensors", "04_feature/paired_text_features.safetensors",
-        "06_models/clip_ft/model.safetensors", "07_model_output/clip_ft/history.json",
-        "07_model_output/untrained/metrics.json", "08_reporting/metrics.json",
-        "08_reporting/metrics.md", "08_reporting/metrics.csv", "08_reporting/training_curves.png",
+        "02_intermediate/images.parquet",
+        "02_intermediate/captions.parquet",
+        "03_primary/image_split.parquet",
+        "03_primary/paired_captions.parquet",
+        "04_feature/image_features.safetensors",
+        "04_feature/paired_text_features.safetensors",
+        "06_models/clip_ft/model.safetensors",
+        "07_model_output/clip_ft/history.json",
+        "07_model_output/untrained/metrics.json",
+        "08_reporting/metrics.json",
+        "08_reporting/metrics.md",
+        "08_reporting/metrics.csv",
+        "08_reporting/training_curves.png",
     ]:
         versions = list((data / artifact).iterdir())  # versioned: a folder of timestamps
         assert len(versions) == 1, artifact
-    report = json.loads(next((data / "08_reporting/metrics.json").glob("*/metrics.json")).read_text())
+    report = json.loads(
+        next((data / "08_reporting/metrics.json").glob("*/metrics.json")).read_text()
+    )
     assert set(report) == {"untrained", "clip_ft"}
     for model in report.values():
         assert {"val", "test"} <= set(model)
         assert 0 <= model["test"]["zero_shot_top1"] <= 100
         assert 0 <= model["test"]["t2i_r10_all"] <= 100
-    history = json.loads(next((data / "07_model_output/clip_ft/history.json").glob("*/history.json")).read_text())
+    history = json.loads(
+        next((data / "07_model_output/clip_ft/history.json").glob("*/history.json")).read_text()
+    )
     assert [h["epoch"] for h in history] == [1, 2, 3]
     table = next((data / "08_reporting/metrics.md").glob("*/metrics.md")).read_text()
     assert "| clip_ft | test |" in table and "| untrained | val |" in table

@@ -52,13 +52,21 @@ def data_and_eval():
     images, captions = problem()
     train_rows = torch.arange(64)
     data = TrainData(
-        image_state=images, image_stage=0, text_state=captions[: 64 * 4], text_stage=0,
-        paired_images=train_rows[:32], captions_of=[torch.arange(4 * i, 4 * i + 4) for i in range(32)],
+        image_state=images,
+        image_stage=0,
+        text_state=captions[: 64 * 4],
+        text_stage=0,
+        paired_images=train_rows[:32],
+        captions_of=[torch.arange(4 * i, 4 * i + 4) for i in range(32)],
         unpaired_images=train_rows[32:],
     )
     val = EvalSet(
-        image_state=images[64:], image_stage=0, text_state=captions[64 * 4:], text_stage=0,
-        caption_image=torch.arange(32).repeat_interleave(4), labels=torch.full((32,), -1),
+        image_state=images[64:],
+        image_stage=0,
+        text_state=captions[64 * 4 :],
+        text_stage=0,
+        caption_image=torch.arange(32).repeat_interleave(4),
+        labels=torch.full((32,), -1),
         class_names=[],
     )
     return data, val
@@ -67,8 +75,14 @@ def data_and_eval():
 def run(epochs, checkpoint_dir=None, lr=1e-2):
     model = tiny_model()
     data, val = data_and_eval()
-    config = TrainConfig(epochs=epochs, paired_batch_size=8, lr=lr, warmup_steps=2, device="cpu",
-                         select_metric="mean_recall_one")
+    config = TrainConfig(
+        epochs=epochs,
+        paired_batch_size=8,
+        lr=lr,
+        warmup_steps=2,
+        device="cpu",
+        select_metric="mean_recall_one",
+    )
     evaluator = Evaluator(model, val, templates=["{c}"])
     before = evaluator(model)
     result = train(model, data, config, ClipFineTuning(), evaluator, checkpoint_dir, progress=False)
@@ -85,7 +99,11 @@ def test_training_learns_and_selects_on_val():
     chosen = history[result.selected_epoch - 1]["val_mean_recall_one"]
     assert chosen == best
     # only the trainable part is returned: the two projections and the temperature
-    assert set(result.state) == {"logit_scale", "image_stages.1.proj.weight", "text_stages.1.proj.weight"}
+    assert set(result.state) == {
+        "logit_scale",
+        "image_stages.1.proj.weight",
+        "text_stages.1.proj.weight",
+    }
 
 
 def test_frozen_stages_do_not_change():
@@ -102,8 +120,14 @@ def test_resume_continues_to_the_same_result(tmp_path):
     part_dir = tmp_path / "c"
     model = tiny_model()
     data, val = data_and_eval()
-    config = TrainConfig(epochs=4, paired_batch_size=8, lr=1e-2, warmup_steps=2, device="cpu",
-                         select_metric="mean_recall_one")
+    config = TrainConfig(
+        epochs=4,
+        paired_batch_size=8,
+        lr=1e-2,
+        warmup_steps=2,
+        device="cpu",
+        select_metric="mean_recall_one",
+    )
     evaluator = Evaluator(model, val, templates=["{c}"])
 
     class StopAfterTwo(ClipFineTuning):

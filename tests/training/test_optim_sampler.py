@@ -39,7 +39,13 @@ def test_cosine_schedule_with_warmup():
 
 
 def make_sampler(bp=2, bu=0, seed=0):
-    captions_of = [torch.tensor([10, 11]), torch.tensor([12]), torch.tensor([13, 14, 15]), torch.tensor([16]), torch.tensor([17])]
+    captions_of = [
+        torch.tensor([10, 11]),
+        torch.tensor([12]),
+        torch.tensor([13, 14, 15]),
+        torch.tensor([16]),
+        torch.tensor([17]),
+    ]
     return PairedSampler(torch.arange(5), captions_of, torch.arange(100, 107), bp, bu, seed)
 
 
@@ -58,25 +64,41 @@ def test_sampler_epoch_covers_paired_images_with_their_captions():
 def test_sampler_is_seeded_per_epoch_and_draws_unpaired():
     a, b = make_sampler(bu=3), make_sampler(bu=3)
     ea, eb = list(a.epoch(3)), list(b.epoch(3))
-    assert all(torch.equal(x.paired_images, y.paired_images) and torch.equal(x.captions, y.captions)
-               and torch.equal(x.unpaired_images, y.unpaired_images) for x, y in zip(ea, eb, strict=True))
+    assert all(
+        torch.equal(x.paired_images, y.paired_images)
+        and torch.equal(x.captions, y.captions)
+        and torch.equal(x.unpaired_images, y.unpaired_images)
+        for x, y in zip(ea, eb, strict=True)
+    )
     assert all(len(x.unpaired_images) == 3 and x.unpaired_images.min() >= 100 for x in ea)
     other = list(a.epoch(4))
-    assert any(not torch.equal(x.paired_images, y.paired_images) for x, y in zip(ea, other, strict=True))
+    assert any(
+        not torch.equal(x.paired_images, y.paired_images) for x, y in zip(ea, other, strict=True)
+    )
 
 
 def test_sampler_errors_name_the_parameter():
     with pytest.raises(ValueError, match="training.paired_batch_size"):
         make_sampler(bp=6)
     with pytest.raises(ValueError, match="training.unpaired_batch_size"):
-        PairedSampler(torch.arange(2), [torch.tensor([0]), torch.tensor([1])], torch.empty(0, dtype=torch.long), 2, 4)
+        PairedSampler(
+            torch.arange(2),
+            [torch.tensor([0]), torch.tensor([1])],
+            torch.empty(0, dtype=torch.long),
+            2,
+            4,
+        )
 
 
 @pytest.mark.parametrize(
     ("params", "name"),
-    [({"epochs": 0}, "training.epochs"), ({"lr": -1}, "training.lr"),
-     ({"select_metric": "acc"}, "training.select_metric"), ({"device": "tpu"}, "training.device"),
-     ({"paired_batch_size": 1}, "training.paired_batch_size")],
+    [
+        ({"epochs": 0}, "training.epochs"),
+        ({"lr": -1}, "training.lr"),
+        ({"select_metric": "acc"}, "training.select_metric"),
+        ({"device": "tpu"}, "training.device"),
+        ({"paired_batch_size": 1}, "training.paired_batch_size"),
+    ],
 )
 def test_train_config_errors_name_the_parameter(params, name):
     with pytest.raises(ValueError, match=name):

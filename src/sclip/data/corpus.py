@@ -31,7 +31,9 @@ class CaptionCorpus:
         ):
             missing = [c for c in columns if c not in frame.columns]
             if missing:
-                raise ValueError(f"CaptionCorpus.{name} lacks columns {missing}; expected {columns}")
+                raise ValueError(
+                    f"CaptionCorpus.{name} lacks columns {missing}; expected {columns}"
+                )
 
     @property
     def class_names(self) -> list[str]:

@@ -5,7 +5,7 @@ domain" of top-down, remote-sensing-like scenes (see :mod:`sclip.data.scenes`) a
 Karpathy / RSICD layout that the project's standard readers already understand::
 
     root/dataset_synthetic.json    images, splits and 5 captions each (fields of dataset_rsicd.json)
-    root/images/<class>_0001.png   RGB PNGs
+    root/images/<class>_0001.png   RGB PNGs (spaces in class names become "_")
     root/classes/<class>.txt       one filename per line (txtclasses_rsicd layout)
     root/manifest.json             generator settings and counts
 
@@ -209,16 +209,15 @@ def make_captions(name: str, scene: Scene, n: int, rng: np.random.Generator) -> 
             picked = rng.choice(len(details), min(2, len(details)), replace=False)
             d, d2 = details[int(picked[0])], details[int(picked[-1])]
             pool = _TWO_DETAILS if len(picked) > 1 and rng.random() < 0.4 else _ONE_DETAIL
-            if pool is _TWO_DETAILS and d.startswith("with ") and d2.startswith("with "):
+            template = pool[int(rng.integers(len(pool)))]
+            if "and {d2}" in template and d.startswith("with ") and d2.startswith("with "):
                 d2 = d2.removeprefix("with ")  # "with X and Y", not "with X and with Y"
             adjective = None
             if scene.adjectives and rng.random() < 0.6:
                 adjective = scene.adjectives[int(rng.integers(len(scene.adjectives)))]
-                if adjective in d or (pool is _TWO_DETAILS and adjective in d2):
-                    adjective = None  # no "autumn forest in autumn colours"
-            text = pool[int(rng.integers(len(pool)))].format(
-                s=_with_adjective(noun, adjective), d=d, d2=d2
-            )
+                if adjective in template.format(s=noun, d=d, d2=d2):
+                    adjective = None  # no "autumn forest in autumn colours", "sandy sandy ..."
+            text = template.format(s=_with_adjective(noun, adjective), d=d, d2=d2)
         text = text[0].upper() + text[1:]
         if text not in captions:
             captions.append(text)

@@ -32,7 +32,9 @@ class EvalSet:
 
 
 @torch.no_grad()
-def embed(model: DualEncoder, tower: str, state: State, start: int, device, batch_size=512) -> torch.Tensor:
+def embed(
+    model: DualEncoder, tower: str, state: State, start: int, device, batch_size=512
+) -> torch.Tensor:
     """L2-normalised embeddings from cached states, in batches, in eval mode."""
     was_training = model.training
     model.eval()
@@ -49,7 +51,9 @@ def prompts(class_names: Sequence[str], templates: Sequence[str]) -> list[str]:
     """Class-major list of filled templates."""
     for t in templates:
         if "{c}" not in t:
-            raise ValueError(f"Zero-shot template {t!r} has no '{{c}}' placeholder for the class name")
+            raise ValueError(
+                f"Zero-shot template {t!r} has no '{{c}}' placeholder for the class name"
+            )
     return [t.format(c=c) for c in class_names for t in templates]
 
 
@@ -58,7 +62,11 @@ class Evaluator:
     prompts' frozen prefix is computed once, so per-epoch evaluation is cheap."""
 
     def __init__(
-        self, model: DualEncoder, data: EvalSet, templates: Sequence[str], seed: int = 0,
+        self,
+        model: DualEncoder,
+        data: EvalSet,
+        templates: Sequence[str],
+        seed: int = 0,
         device: str | torch.device = "cpu",
     ) -> None:
         self.data, self.device, self.n_templates = data, device, len(templates)

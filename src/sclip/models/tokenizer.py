@@ -25,4 +25,7 @@ class Tokenizer:
             max_length=self.max_length,
             return_tensors="pt",
         )
-        return {"input_ids": out["input_ids"].long(), "attention_mask": out["attention_mask"].long()}
+        return {
+            "input_ids": out["input_ids"].long(),
+            "attention_mask": out["attention_mask"].long(),
+        }

@@ -14,11 +14,16 @@ import torch
 
 def rng_state() -> dict:
     """Every global RNG, in types that torch.load(weights_only=True) accepts."""
-    np_state = np.random.get_state(legacy=False)
+    np_state = np.random.get_state(legacy=False)  # noqa: NPY002 -- the global state is the point
     return {
         "python": random.getstate(),
-        "numpy": {**np_state, "state": {"key": torch.from_numpy(np_state["state"]["key"].copy()),
-                                        "pos": int(np_state["state"]["pos"])}},
+        "numpy": {
+            **np_state,
+            "state": {
+                "key": torch.from_numpy(np_state["state"]["key"].copy()),
+                "pos": int(np_state["state"]["pos"]),
+            },
+        },
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
@@ -27,8 +32,8 @@ def rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     random.setstate(state["python"])
     np_state = state["numpy"]
-    np.random.set_state({**np_state, "state": {"key": np_state["state"]["key"].numpy(),
-                                               "pos": np_state["state"]["pos"]}})
+    key, pos = np_state["state"]["key"].numpy(), np_state["state"]["pos"]
+    np.random.set_state({**np_state, "state": {"key": key, "pos": pos}})  # noqa: NPY002
     torch.set_rng_state(state["torch"])
     if state.get("cuda") and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

@@ -28,24 +28,44 @@ class TrainConfig:
     def __post_init__(self) -> None:
         def check(name, ok, expected):
             if not ok:
-                raise ValueError(f"Parameter 'training.{name}' must be {expected}; got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"Parameter 'training.{name}' must be {expected}; got {getattr(self, name)!r}"
+                )
 
         check("epochs", _int(self.epochs) and self.epochs >= 1, "an integer >= 1")
-        check("paired_batch_size", _int(self.paired_batch_size) and self.paired_batch_size >= 2, "an integer >= 2")
-        check("unpaired_batch_size", _int(self.unpaired_batch_size) and self.unpaired_batch_size >= 0, "an integer >= 0")
+        check(
+            "paired_batch_size",
+            _int(self.paired_batch_size) and self.paired_batch_size >= 2,
+            "an integer >= 2",
+        )
+        check(
+            "unpaired_batch_size",
+            _int(self.unpaired_batch_size) and self.unpaired_batch_size >= 0,
+            "an integer >= 0",
+        )
         check("lr", isinstance(self.lr, (int, float)) and self.lr > 0, "a positive number")
-        check("weight_decay", isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0, "a number >= 0")
+        check(
+            "weight_decay",
+            isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,
+            "a number >= 0",
+        )
         check("warmup_steps", _int(self.warmup_steps) and self.warmup_steps >= 0, "an integer >= 0")
         check("max_logit_scale", self.max_logit_scale > 1, "a number > 1")
         check("select_metric", self.select_metric in SELECT_METRICS, f"one of {SELECT_METRICS}")
-        check("device", self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"), "'auto', 'cpu' or 'cuda[:N]'")
+        check(
+            "device",
+            self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
+            "'auto', 'cpu' or 'cuda[:N]'",
+        )
 
     @classmethod
     def from_params(cls, params: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - names)
         if unknown:
-            raise ValueError(f"Unknown 'training' parameters {unknown}; expected some of {sorted(names)}")
+            raise ValueError(
+                f"Unknown 'training' parameters {unknown}; expected some of {sorted(names)}"
+            )
         params = dict(params)
         if "betas" in params:
             params["betas"] = tuple(params["betas"])

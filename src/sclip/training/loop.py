@@ -55,7 +55,7 @@ def resolve_device(name: str) -> torch.device:
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 -- global state for third-party code
     torch.manual_seed(seed)
 
 
@@ -77,8 +77,12 @@ def train(
         torch.set_num_threads(config.num_threads)
     device = resolve_device(config.device)
     sampler = PairedSampler(
-        data.paired_images, data.captions_of, data.unpaired_images,
-        config.paired_batch_size, config.unpaired_batch_size if method.uses_unpaired else 0, config.seed,
+        data.paired_images,
+        data.captions_of,
+        data.unpaired_images,
+        config.paired_batch_size,
+        config.unpaired_batch_size if method.uses_unpaired else 0,
+        config.seed,
     )
     model.to(device).train()
     optimizer = make_optimizer(model, config)
@@ -96,13 +100,20 @@ def train(
         set_rng_state(ckpt["rng"])
         start_epoch, best = ckpt["epoch"], ckpt["best"]
         result = TrainResult(ckpt["selected_state"], ckpt["history"], ckpt["selected_epoch"])
-        log.info("Resuming %s from %s at epoch %d/%d", method.name, path, start_epoch, config.epochs)
+        log.info(
+            "Resuming %s from %s at epoch %d/%d", method.name, path, start_epoch, config.epochs
+        )
 
     max_log_scale = math.log(config.max_logit_scale)
     for epoch in range(start_epoch, config.epochs):
         t0, sums, n_steps = time.time(), {}, 0
-        batches = tqdm(sampler.epoch(epoch), total=len(sampler), disable=not progress,
-                       desc=f"{method.name} epoch {epoch + 1}/{config.epochs}", leave=False)
+        batches = tqdm(
+            sampler.epoch(epoch),
+            total=len(sampler),
+            disable=not progress,
+            desc=f"{method.name} epoch {epoch + 1}/{config.epochs}",
+            leave=False,
+        )
         for batch in batches:
             step = _embed_batch(model, data, batch, device)
             parts = method.losses(model, step)
@@ -133,14 +144,25 @@ def train(
         if config.select_metric == "last" or score > best:
             best = score if config.select_metric != "last" else best
             result.state, result.selected_epoch = model.trainable_state(), epoch + 1
-        log.info("%s epoch %d: %s", method.name, epoch + 1,
-                 ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step")))
+        log.info(
+            "%s epoch %d: %s",
+            method.name,
+            epoch + 1,
+            ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step")),
+        )
         if path is not None:
             save_checkpoint(
-                {"model": model.trainable_state(), "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "rng": rng_state(), "epoch": epoch + 1,
-                 "best": best, "selected_state": result.state, "history": result.history,
-                 "selected_epoch": result.selected_epoch},
+                {
+                    "model": model.trainable_state(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": rng_state(),
+                    "epoch": epoch + 1,
+                    "best": best,
+                    "selected_state": result.state,
+                    "history": result.history,
+                    "selected_epoch": result.selected_epoch,
+                },
                 path,
             )
     result.history = copy.deepcopy(result.history)

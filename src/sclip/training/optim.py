@@ -21,7 +21,10 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
         raise ValueError("The model has no trainable parameters; check 'model.trainable'")
     groups = [
         {"params": [p for n, p in named if no_decay(n, p)], "weight_decay": 0.0},
-        {"params": [p for n, p in named if not no_decay(n, p)], "weight_decay": config.weight_decay},
+        {
+            "params": [p for n, p in named if not no_decay(n, p)],
+            "weight_decay": config.weight_decay,
+        },
     ]
     return torch.optim.AdamW(
         [g for g in groups if g["params"]], lr=config.lr, betas=config.betas, eps=config.eps

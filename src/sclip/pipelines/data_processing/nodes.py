@@ -16,8 +16,11 @@ def corpus_tables(raw_corpus: CaptionCorpus) -> tuple[pd.DataFrame, pd.DataFrame
     """The raw dataset as an image table and a caption table."""
     images = raw_corpus.images.astype({"label": "object"})
     log.info(
-        "%d images (%s), %d captions, %d classes", len(images),
-        images["split"].value_counts().to_dict(), len(raw_corpus.captions), len(raw_corpus.class_names),
+        "%d images (%s), %d captions, %d classes",
+        len(images),
+        images["split"].value_counts().to_dict(),
+        len(raw_corpus.captions),
+        len(raw_corpus.class_names),
     )
     return images, raw_corpus.captions
 

@@ -25,7 +25,9 @@ def _setup(model_params: dict, embedding: dict):
 
 
 def _progress(embedding: dict) -> bool:
-    return embedding.get("progress", "auto") is True or (embedding.get("progress", "auto") == "auto" and sys.stderr.isatty())
+    return embedding.get("progress", "auto") is True or (
+        embedding.get("progress", "auto") == "auto" and sys.stderr.isatty()
+    )
 
 
 def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
@@ -34,14 +36,26 @@ def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
     stage = encoder.first_trainable["image"]
     t0 = time.time()
     state = encode_image_files(
-        encoder, images["path"].tolist(), embedding.get("image_batch_size", 64), device, stage,
+        encoder,
+        images["path"].tolist(),
+        embedding.get("image_batch_size", 64),
+        device,
+        stage,
         _progress(embedding),
     )
-    log.info("Encoded %d images in %.1f s (stage %d, state %s)", len(images), time.time() - t0, stage, tuple(state.shape))
+    log.info(
+        "Encoded %d images in %.1f s (stage %d, state %s)",
+        len(images),
+        time.time() - t0,
+        stage,
+        tuple(state.shape),
+    )
     return features_artifact(state, images["image_id"], config, "image", stage, "image_id")
 
 
-def embed_captions(paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, model: dict, embedding: dict) -> tuple[dict, dict]:
+def embed_captions(
+    paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, model: dict, embedding: dict
+) -> tuple[dict, dict]:
     """States entering the first trainable text stage, for paired and evaluation captions."""
     config, encoder, device = _setup(model, embedding)
     stage = encoder.first_trainable["text"]
@@ -49,9 +63,15 @@ def embed_captions(paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, m
     for table in (paired_captions, eval_captions):
         t0 = time.time()
         state = encode_texts(
-            encoder, table["text"].tolist(), embedding.get("text_batch_size", 256), device, stage,
+            encoder,
+            table["text"].tolist(),
+            embedding.get("text_batch_size", 256),
+            device,
+            stage,
             _progress(embedding),
         )
         log.info("Encoded %d captions in %.1f s (stage %d)", len(table), time.time() - t0, stage)
-        out.append(features_artifact(state, table["caption_id"], config, "text", stage, "caption_id"))
+        out.append(
+            features_artifact(state, table["caption_id"], config, "text", stage, "caption_id")
+        )
     return out[0], out[1]

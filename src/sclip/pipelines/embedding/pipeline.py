@@ -8,7 +8,12 @@ from sclip.pipelines.embedding.nodes import embed_captions, embed_images
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(embed_images, ["images", "params:model", "params:embedding"], "image_features", name="embed_images"),
+            Node(
+                embed_images,
+                ["images", "params:model", "params:embedding"],
+                "image_features",
+                name="embed_images",
+            ),
             Node(
                 embed_captions,
                 ["paired_captions", "eval_captions", "params:model", "params:embedding"],

@@ -15,7 +15,9 @@ from sclip.training.loop import resolve_device
 log = logging.getLogger(__name__)
 
 
-def _evaluate(state, image_features, eval_text_features, images, image_split, eval_captions, model, evaluation):
+def _evaluate(
+    state, image_features, eval_text_features, images, image_split, eval_captions, model, evaluation
+):
     config = ModelConfig.from_params(model)
     encoder = build_model(config)
     if state is not None:
@@ -25,34 +27,73 @@ def _evaluate(state, image_features, eval_text_features, images, image_split, ev
                 f"The trained model was made with backbone {meta['model']['backbone']!r}, "
                 f"but 'model.backbone' is {config.backbone!r}"
             )
-        encoder.load_trainable_state({k: v for k, v in state.items() if k != "__metadata__"}, "trained model")
+        encoder.load_trainable_state(
+            {k: v for k, v in state.items() if k != "__metadata__"}, "trained model"
+        )
     device = resolve_device(evaluation.get("device", "auto"))
     encoder.to(device)
     out = {}
     for split in evaluation.get("splits", ["val", "test"]):
-        data = eval_set(split, image_features, eval_text_features, images, image_split, eval_captions, config)
-        out[split] = Evaluator(encoder, data, evaluation["templates"], evaluation.get("seed", 0), device)(encoder)
+        data = eval_set(
+            split, image_features, eval_text_features, images, image_split, eval_captions, config
+        )
+        out[split] = Evaluator(
+            encoder, data, evaluation["templates"], evaluation.get("seed", 0), device
+        )(encoder)
         log.info("%s: %s", split, ", ".join(f"{k}={v:.1f}" for k, v in out[split].items()))
     return out
 
 
-def evaluate_untrained(image_features: dict, eval_text_features: dict, images: pd.DataFrame,
-                       image_split: pd.DataFrame, eval_captions: pd.DataFrame, model: dict,
-                       evaluation: dict) -> dict:
+def evaluate_untrained(
+    image_features: dict,
+    eval_text_features: dict,
+    images: pd.DataFrame,
+    image_split: pd.DataFrame,
+    eval_captions: pd.DataFrame,
+    model: dict,
+    evaluation: dict,
+) -> dict:
     """Metrics of the model before fine-tuning (the zero-shot floor)."""
-    return _evaluate(None, image_features, eval_text_features, images, image_split, eval_captions, model, evaluation)
+    return _evaluate(
+        None,
+        image_features,
+        eval_text_features,
+        images,
+        image_split,
+        eval_captions,
+        model,
+        evaluation,
+    )
 
 
-def evaluate_trained(trained: dict, image_features: dict, eval_text_features: dict, images: pd.DataFrame,
-                     image_split: pd.DataFrame, eval_captions: pd.DataFrame, model: dict,
-                     evaluation: dict) -> dict:
+def evaluate_trained(
+    trained: dict,
+    image_features: dict,
+    eval_text_features: dict,
+    images: pd.DataFrame,
+    image_split: pd.DataFrame,
+    eval_captions: pd.DataFrame,
+    model: dict,
+    evaluation: dict,
+) -> dict:
     """Metrics of a fine-tuned model."""
-    out = _evaluate(trained, image_features, eval_text_features, images, image_split, eval_captions, model, evaluation)
+    out = _evaluate(
+        trained,
+        image_features,
+        eval_text_features,
+        images,
+        image_split,
+        eval_captions,
+        model,
+        evaluation,
+    )
     out["selected_epoch"] = trained.get("__metadata__", {}).get("selected_epoch")
     return out
 
 
-def compare(methods: list[str], untrained: dict, *per_method) -> tuple[dict, str, pd.DataFrame, object]:
+def compare(
+    methods: list[str], untrained: dict, *per_method
+) -> tuple[dict, str, pd.DataFrame, object]:
     """Metrics JSON, markdown and CSV tables, and training curves for every model."""
     n = len(methods)
     metrics = {"untrained": untrained, **dict(zip(methods, per_method[:n], strict=True))}

@@ -8,8 +8,15 @@ from kedro.pipeline import Node, Pipeline
 from sclip.pipelines.evaluation.nodes import compare, evaluate_trained, evaluate_untrained
 from sclip.pipelines.training.pipeline import METHODS
 
-EVAL_INPUTS = ["image_features", "eval_text_features", "images", "image_split", "eval_captions",
-               "params:model", "params:evaluation"]
+EVAL_INPUTS = [
+    "image_features",
+    "eval_text_features",
+    "images",
+    "image_split",
+    "eval_captions",
+    "params:model",
+    "params:evaluation",
+]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -28,7 +35,11 @@ def create_pipeline(**kwargs) -> Pipeline:
         warnings.filterwarnings("ignore", message="One or more dataset names contain")
         compare_node = Node(
             report,
-            ["untrained.metrics", *[f"{m}.metrics" for m in METHODS], *[f"{m}.history" for m in METHODS]],
+            [
+                "untrained.metrics",
+                *[f"{m}.metrics" for m in METHODS],
+                *[f"{m}.history" for m in METHODS],
+            ],
             ["comparison_metrics", "comparison_table", "comparison_csv", "training_curves"],
             name="compare_methods",
         )

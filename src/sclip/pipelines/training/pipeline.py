@@ -6,8 +6,13 @@ from sclip.pipelines.training.nodes import train_method
 
 METHODS = ("clip_ft",)
 SHARED_INPUTS = [
-    "image_features", "paired_text_features", "eval_text_features", "images", "image_split",
-    "paired_captions", "eval_captions",
+    "image_features",
+    "paired_text_features",
+    "eval_text_features",
+    "images",
+    "image_split",
+    "paired_captions",
+    "eval_captions",
 ]
 SHARED_PARAMS = ["params:model", "params:training", "params:evaluation", "params:checkpoints"]
 

@@ -1,0 +1,52 @@
+"""Procedural top-down drawing routines for the built-in synthetic aerial scene classes.
+
+Each ``draw_<class>`` paints one scene on a :class:`Canvas` (unit coordinates, 0..1 across) and
+returns a :class:`Scene` listing what it actually drew, so captions describe the image truthfully.
+Classes deliberately share elements (roads, trees, water, buildings, fields) so that telling them
+apart needs the whole layout, not a single colour.
+
+Modules: :mod:`.canvas` (surface, colours, caption helpers), :mod:`.elements` (shared elements),
+:mod:`.nature`, :mod:`.water`, :mod:`.urban`, :mod:`.transport` (the classes) and :mod:`.photo`
+(camera effects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+from sclip.data.scenes.canvas import Canvas, Scene
+from sclip.data.scenes.nature import draw_desert, draw_farmland, draw_forest, draw_meadow
+from sclip.data.scenes.photo import photographic
+from sclip.data.scenes.transport import draw_airport, draw_bridge, draw_parking_lot, draw_port
+from sclip.data.scenes.urban import draw_baseball_field, draw_industrial, draw_residential
+from sclip.data.scenes.water import draw_beach, draw_lake, draw_river
+
+__all__ = ["DRAWERS", "Canvas", "Scene", "render"]
+
+
+DRAWERS: dict[str, Callable[[Canvas], Scene]] = {
+    "forest": draw_forest,
+    "farmland": draw_farmland,
+    "meadow": draw_meadow,
+    "lake": draw_lake,
+    "river": draw_river,
+    "bridge": draw_bridge,
+    "beach": draw_beach,
+    "port": draw_port,
+    "desert": draw_desert,
+    "residential area": draw_residential,
+    "industrial area": draw_industrial,
+    "parking lot": draw_parking_lot,
+    "airport": draw_airport,
+    "baseball field": draw_baseball_field,
+}
+
+
+def render(name: str, size: int, rng: np.random.Generator) -> tuple[Image.Image, Scene]:
+    """Draw one scene of class name at 2x size, then make it look like a photograph."""
+    c = Canvas(2 * size, rng)
+    scene = DRAWERS[name](c)
+    return photographic(c.image, size, rng), scene

@@ -1,0 +1,311 @@
+"""Elements shared by several scene classes: trees, roads, water, buildings, vehicles, fields."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from sclip.data.scenes.canvas import (
+    ASPHALT,
+    CAR_COLORS,
+    CONCRETE,
+    DRY_GRASS,
+    GRASS,
+    ROOFS,
+    SAND,
+    SOIL,
+    TREE,
+    WATER,
+    WHITE,
+    Canvas,
+    Color,
+    Point,
+    Scene,
+    agree,
+    count,
+)
+
+
+def mottle(c: Canvas, color: Color, n: int, r: tuple[float, float], amount: int = 14) -> None:
+    """Soft patches of varied tone, so no surface is a flat colour."""
+    for _ in range(n):
+        rad = c.uniform(*r) * c.zoom
+        c.ellipse(
+            c.uniform(0, 1), c.uniform(0, 1), rad, rad * c.uniform(0.5, 1), c.jitter(color, amount)
+        )
+
+
+def tree(c: Canvas, x: float, y: float, r: float, color: Color = TREE) -> None:
+    """A crown seen from above: shadow, crown, sunlit highlight."""
+    c.ellipse(x + 0.35 * r, y + 0.35 * r, r, r, (28, 40, 26))
+    crown = c.jitter(color, 14)
+    c.ellipse(x, y, r, r, crown)
+    c.ellipse(x - 0.3 * r, y - 0.3 * r, 0.45 * r, 0.45 * r, tuple(min(255, v + 22) for v in crown))
+
+
+def scatter_trees(
+    c: Canvas,
+    n: int,
+    ok: Callable[[float, float], bool] | None = None,
+    colors: Sequence[Color] = (TREE,),
+    size: float = 0.03,
+) -> int:
+    """Up to n trees at random spots where ok(x, y); returns how many were drawn."""
+    drawn = 0
+    for _ in range(n):
+        x, y = c.uniform(-0.02, 1.02), c.uniform(-0.02, 1.02)
+        if ok is None or ok(x, y):
+            tree(c, x, y, size * c.zoom * c.uniform(0.7, 1.3), c.choice(colors))
+            drawn += 1
+    return drawn
+
+
+def path_across(
+    c: Canvas, angle: float, offset: float, amp: float, waves: float, phase: float | None = None
+) -> list[Point]:
+    """A gently meandering line crossing the whole image (roads, rivers, dune crests)."""
+    dx, dy = math.cos(angle), math.sin(angle)
+    ph = c.uniform(0, 2 * math.pi) if phase is None else phase
+    pts = []
+    for t in np.linspace(-0.78, 0.78, 48):
+        m = offset + amp * math.sin(2 * math.pi * waves * t + ph)
+        pts.append((0.5 + t * dx - m * dy, 0.5 + t * dy + m * dx))
+    return pts
+
+
+def near_path(pts: Sequence[Point], d: float) -> Callable[[float, float], bool]:
+    arr = np.asarray(pts)
+    return lambda x, y: bool(np.min(np.hypot(arr[:, 0] - x, arr[:, 1] - y)) < d)
+
+
+def road(c: Canvas, pts: Sequence[Point], width: float, markings: bool = True) -> None:
+    c.band(pts, width, c.jitter(ASPHALT, 6))
+    if markings:  # dashed centre line
+        for i in range(0, len(pts) - 1, 2):
+            c.line(pts[i : i + 2], width * 0.08, (200, 200, 190))
+
+
+def blob(c: Canvas, x: float, y: float, r: float, irregular: float = 0.18) -> list[Point]:
+    """An irregular closed outline (lakes, islands, clearings)."""
+    angles = np.linspace(0, 2 * math.pi, 40, endpoint=False)
+    rad = np.ones_like(angles)
+    for k in (2, 3, 5):
+        rad += 1.2 * irregular / k * np.sin(k * angles + c.uniform(0, 2 * math.pi))
+    return [
+        (x + r * q * math.cos(a), y + r * q * math.sin(a)) for a, q in zip(angles, rad, strict=True)
+    ]
+
+
+def building(c: Canvas, x: float, y: float, w: float, h: float, roof: Color, ridge: bool) -> None:
+    c.box(x + 0.012 * c.zoom, y + 0.012 * c.zoom, w, h, (52, 52, 50))  # shadow
+    c.box(x, y, w, h, roof)
+    if ridge:  # pitched roof: darker half and a ridge line
+        c.box(x, y + h / 4, w, h / 2, tuple(int(v * 0.82) for v in roof))
+        c.line([(x - w / 2, y), (x + w / 2, y)], 0.004, tuple(min(255, v + 30) for v in roof))
+
+
+def car(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
+    color = c.jitter(c.choice(CAR_COLORS), 8)
+    c.box(x, y, length, length * 0.48, color, angle)
+    c.box(
+        x + 0.1 * length * math.cos(angle),
+        y + 0.1 * length * math.sin(angle),
+        length * 0.3,
+        length * 0.4,
+        (50, 56, 64),
+        angle,
+    )  # windscreen
+
+
+def plane(c: Canvas, x: float, y: float, size: float, angle: float) -> None:
+    """An airliner silhouette, nose along angle."""
+    local = [
+        (0.5, 0),
+        (0.05, 0.05),
+        (-0.15, 0.5),
+        (-0.27, 0.5),
+        (-0.15, 0.05),
+        (-0.4, 0.05),
+        (-0.5, 0.2),
+        (-0.55, 0.2),
+        (-0.5, 0),
+        (-0.55, -0.2),
+        (-0.5, -0.2),
+        (-0.4, -0.05),
+        (-0.15, -0.05),
+        (-0.27, -0.5),
+        (-0.15, -0.5),
+        (0.05, -0.05),
+    ]
+    ca, sa = math.cos(angle), math.sin(angle)
+    for off, color in ((0.02 * size / 0.1, (60, 62, 60)), (0.0, c.jitter(WHITE, 10))):
+        c.polygon(
+            [
+                (x + off + size * (u * ca - v * sa), y + off + size * (u * sa + v * ca))
+                for u, v in local
+            ],
+            color,
+        )
+    c.box(x, y, size, size * 0.09, c.jitter(WHITE, 6), angle)
+
+
+def boat(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
+    ca, sa = math.cos(angle), math.sin(angle)
+    hull = [(0.5, 0), (0.25, 0.18), (-0.5, 0.18), (-0.5, -0.18), (0.25, -0.18)]
+    color = c.jitter(c.choice([WHITE, (180, 50, 40), (40, 70, 130), (90, 90, 90)]), 10)
+    c.polygon(
+        [(x + length * (u * ca - v * sa), y + length * (u * sa + v * ca)) for u, v in hull], color
+    )
+    c.box(
+        x - 0.12 * length * ca,
+        y - 0.12 * length * sa,
+        length * 0.35,
+        length * 0.22,
+        c.jitter(WHITE, 20),
+        angle,
+    )
+
+
+def fields(c: Canvas, n: int, muted: float = 1.0) -> set[str]:
+    """Patchwork of n rectangular crop fields with furrows; returns the crop colours used."""
+    palette = {
+        "green": (104, 142, 58),
+        "yellow": (204, 184, 92),
+        "brown": (146, 108, 72),
+        "light green": (150, 172, 92),
+    }
+    rects = [(0.0, 0.0, 1.0, 1.0)]
+    while len(rects) < n:  # split the largest field along its long side
+        rects.sort(key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
+        x0, y0, x1, y1 = rects.pop()
+        s = c.uniform(0.35, 0.65)
+        if x1 - x0 > y1 - y0:
+            xm = x0 + s * (x1 - x0)
+            rects += [(x0, y0, xm, y1), (xm, y0, x1, y1)]
+        else:
+            ym = y0 + s * (y1 - y0)
+            rects += [(x0, y0, x1, ym), (x0, ym, x1, y1)]
+    used = set()
+    for x0, y0, x1, y1 in rects:
+        name = c.choice(list(palette))
+        used.add(name)
+        base = c.jitter(tuple(int(muted * v + (1 - muted) * 120) for v in palette[name]), 10)
+        c.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], base)
+        step, dark = c.uniform(0.012, 0.022) * c.zoom, tuple(int(v * 0.85) for v in base)
+        if c.chance(0.5):
+            c_lines = [[(x, y0), (x, y1)] for x in np.arange(x0 + step, x1, step)]
+        else:
+            c_lines = [[(x0, y), (x1, y)] for y in np.arange(y0 + step, y1, step)]
+        for seg in c_lines:
+            c.line(seg, 0.004, dark)
+        c.line([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], 0.006, (160, 140, 105))
+    return used
+
+
+def water_band(c: Canvas, pts: Sequence[Point], w: float) -> Color:
+    """A river of width w along pts, between sandy or muddy banks."""
+    c.band(pts, w * 1.25, c.jitter(c.choice([SAND, SOIL]), 10))  # muddy or sandy banks
+    water = c.jitter(c.choice([WATER, (48, 92, 100), (70, 96, 92)]))
+    c.band(pts, w, water)
+    return water
+
+
+def land(
+    c: Canvas, s: Scene, fields_p: float = 0.0, kinds: Sequence[str] = ("green", "dry")
+) -> None:
+    """Open ground around a scene's main element: grass, dry grass, pavement or crop fields."""
+    if c.chance(fields_p):
+        fields(c, c.integers(4, 8), muted=0.85)
+        s.add("among crop fields", "Fields of crops lie all around.")
+        return
+    kind = c.choice(kinds)
+    color = {"green": GRASS, "dry": DRY_GRASS, "paved": CONCRETE}[kind]
+    c.fill(c.jitter(color))
+    mottle(c, color, 40, (0.04, 0.12))
+    s.add(
+        {
+            "green": "in green countryside",
+            "dry": "in dry countryside",
+            "paved": "in a paved town area",
+        }[kind]
+    )
+
+
+def car_park(c: Canvas, x: float, y: float, w: float, h: float) -> None:
+    """A small asphalt lot with two rows of cars."""
+    c.box(x, y, w, h, c.jitter(ASPHALT, 6))
+    for i in range(int(w / 0.045)):
+        for side in (-1, 1):
+            if c.chance(0.6):
+                car(c, x - w / 2 + 0.045 * (i + 0.5), y + side * h / 4, 0.045, math.pi / 2)
+
+
+def pond(
+    c: Canvas,
+    s: Scene,
+    r: float,
+    detail: str = "with a small pond",
+    ok: Callable[[float, float], bool] | None = None,
+) -> Point | None:
+    """A small pond at a free spot (ponds, oases and park lakes make classes overlap)."""
+    spot = c.place(r * 1.3, lo=0.15, hi=0.85, ok=ok)
+    if spot:
+        c.polygon(blob(c, *spot, r * 1.12, 0.12), c.jitter(SOIL, 10))
+        c.polygon(blob(c, *spot, r, 0.2), c.jitter(WATER))
+        s.add(detail, "A small pond of dark water lies in the scene.")
+    return spot
+
+
+def houses(
+    c: Canvas, s: Scene, n: int, where_: str, ok: Callable[[float, float], bool] | None = None
+) -> None:
+    """Up to n small houses at free spots; describes how many were drawn."""
+    drawn = 0
+    for _ in range(n):
+        spot = c.place(0.045 * c.zoom, ok=ok)
+        if spot:
+            roof = c.jitter(c.choice(list(ROOFS.values())), 10)
+            building(c, *spot, 0.06 * c.zoom, 0.045 * c.zoom, roof, True)
+            drawn += 1
+    if drawn:
+        s.add(
+            f"with {count(drawn, 'house')} {where_}",
+            f"{count(drawn, 'house').capitalize()} {agree(drawn, 'stands', 'stand')} {where_}.",
+        )
+
+
+def small_boats(c: Canvas, s: Scene, n: int, on: str, ok: Callable[[float, float], bool]) -> None:
+    drawn = 0
+    for _ in range(n):
+        spot = c.place(0.035 * c.zoom, ok=ok)
+        if spot:
+            boat(c, *spot, 0.055 * c.zoom, c.uniform(0, 2 * math.pi))
+            drawn += 1
+    if drawn:
+        boats = count(drawn, "small boat")
+        verb = agree(drawn, "floats", "float")
+        s.add(f"with {boats} on {on}", f"{boats.capitalize()} {verb} on {on}.")
+
+
+def grid_roads(c: Canvas, n_v: int, n_h: int, width: float) -> tuple[list[float], list[float]]:
+    """Straight streets across the image; returns their x (vertical) and y (horizontal)."""
+    xs = sorted(c.uniform(0.15, 0.85) for _ in range(n_v))
+    ys = sorted(c.uniform(0.15, 0.85) for _ in range(n_h))
+    for x in xs:
+        c.band([(x, -0.1), (x, 1.1)], width * 1.3, c.jitter(CONCRETE, 6))  # pavements
+    for y in ys:
+        c.band([(-0.1, y), (1.1, y)], width * 1.3, c.jitter(CONCRETE, 6))
+    for x in xs:
+        road(c, [(x, -0.1), (x, 1.1)], width, markings=False)
+    for y in ys:
+        road(c, [(-0.1, y), (1.1, y)], width, markings=False)
+    return xs, ys
+
+
+def off_streets(
+    xs: Sequence[float], ys: Sequence[float], d: float
+) -> Callable[[float, float], bool]:
+    """Whether a point is farther than d/2 from every street x=a and y=b."""
+    return lambda x, y: all(abs(x - a) > d / 2 for a in xs) and all(abs(y - b) > d / 2 for b in ys)

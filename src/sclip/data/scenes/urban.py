@@ -1,0 +1,207 @@
+"""Built-up scene classes: residential and industrial areas and baseball fields."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sclip.data.scenes.canvas import (
+    CONCRETE,
+    GRASS,
+    ROOFS,
+    WHITE,
+    Canvas,
+    Scene,
+    agree,
+    count,
+)
+from sclip.data.scenes.elements import (
+    building,
+    car_park,
+    grid_roads,
+    houses,
+    land,
+    mottle,
+    off_streets,
+    pond,
+    scatter_trees,
+)
+
+
+def draw_residential(c: Canvas) -> Scene:
+    s = Scene()
+    c.fill(c.jitter(GRASS))
+    mottle(c, GRASS, 50, (0.03, 0.08))
+    z, dense = c.zoom, c.chance(0.5)
+    rw = 0.04 * z
+    xs, ys = grid_roads(c, c.integers(0, 2), c.integers(1, 2), rw)
+    roof_name = c.choice(list(ROOFS))
+    hw, hh = 0.055 * z * c.uniform(0.85, 1.15), 0.042 * z * c.uniform(0.85, 1.15)
+    gap = hw * (1.3 if dense else 2.1)
+    n_houses = pools = 0
+    depth = 2 if dense else 1  # dense estates have a second row of houses behind the first
+    for y in ys:
+        for side, k in ((side, k) for side in (-1, 1) for k in range(depth)):
+            hy = y + side * (rw * 0.65 + 0.012 + hh * (k + 0.5) + 0.03 * k)
+            for x in np.arange(c.uniform(0, gap), 1.0, gap):
+                x = float(x)
+                if any(abs(x - a) < rw * 0.65 + hw / 2 + 0.01 for a in xs) or not 0.02 < hy < 0.98:
+                    continue
+                if c.chance(0.1) or not c.claim(x, hy, hh * 0.45):
+                    continue
+                roof = ROOFS[roof_name] if c.chance(0.8) else c.choice(list(ROOFS.values()))
+                building(c, x, hy, hw, hh, c.jitter(roof, 10), True)
+                n_houses += 1
+                if k == depth - 1 and c.chance(0.15):  # a pool in the back garden
+                    c.box(x, hy + side * (hh / 2 + 0.025), hw * 0.5, 0.022 * z, (70, 170, 200))
+                    pools += 1
+    s.adjectives += ["dense", "crowded"] if dense else ["quiet", "leafy"]
+    s.add(
+        f"with {count(n_houses, 'house')}",
+        f"{count(n_houses, 'house').capitalize()} {agree(n_houses, 'lines', 'line')} the street.",
+    )
+    s.add(f"with {roof_name} roofs", f"Most houses have {roof_name} roofs.")
+    s.add("with streets in a grid" if xs else "along a street")
+    if pools:
+        s.add(
+            f"with {count(pools, 'swimming pool')}",
+            f"There {agree(pools, 'is', 'are')} "
+            f"{count(pools, 'blue swimming pool')} in the gardens.",
+        )
+    if c.chance(0.12):
+        pond(c, s, c.uniform(0.06, 0.1), "with a pond in a park", ok=off_streets(xs, ys, rw + 0.25))
+    if c.chance(0.7):
+        ok = off_streets(xs, ys, rw + hh * (4.6 if dense else 2.4))
+        scatter_trees(c, 60 if dense else 120, ok=ok, size=0.022)
+        s.add("with trees in the gardens", "Trees grow in the gardens.")
+    return s
+
+
+def draw_industrial(c: Canvas) -> Scene:
+    s = Scene(adjectives=["large", "busy"])
+    c.fill(c.jitter(CONCRETE))
+    mottle(c, (150, 146, 136), 40, (0.04, 0.14), 16)
+    z = c.zoom
+    ys: list[float] = []
+    if c.chance(0.6):
+        _, ys = grid_roads(c, 0, 1, 0.045 * z)
+        s.add("crossed by a road", "A road runs between the buildings.")
+    clear = off_streets([], ys, 0.07 * z)
+    roof_name, roof = c.choice(
+        [("white", (222, 222, 216)), ("grey", (140, 140, 146)), ("blue", (82, 112, 152))]
+    )
+    n_b = 0
+    for _ in range(c.integers(3, 7)):
+        w, h = c.uniform(0.12, 0.28) * z, c.uniform(0.1, 0.2) * z
+        spot = c.place(math.hypot(w, h) / 2 * 0.85, ok=off_streets([], ys, h + 0.06))
+        if spot:
+            building(c, *spot, w, h, c.jitter(roof, 8), False)
+            for _ in range(c.integers(0, 4)):  # roof vents
+                c.box(
+                    spot[0] + c.uniform(-0.3, 0.3) * w,
+                    spot[1] + c.uniform(-0.3, 0.3) * h,
+                    0.015,
+                    0.015,
+                    (96, 96, 100),
+                )
+            n_b += 1
+    s.add(
+        f"with {count(n_b, 'large building')}",
+        f"{count(n_b, 'warehouse').capitalize()} with flat {roof_name} roofs "
+        f"{agree(n_b, 'stands', 'stand')} here.",
+    )
+    s.add(f"with {roof_name} factory roofs")
+    n_t = 0
+    for _ in range(0 if c.chance(0.35) else c.integers(1, 6)):
+        r = c.uniform(0.035, 0.055) * z
+        spot = c.place(r * 1.1, ok=clear)
+        if spot:
+            c.ellipse(spot[0] + 0.012, spot[1] + 0.012, r, None, (60, 60, 58))
+            c.ellipse(*spot, r, None, c.jitter((210, 210, 206), 10))
+            c.ellipse(*spot, r * 0.7, None, c.jitter((186, 186, 182), 10))
+            n_t += 1
+    if n_t:
+        s.add(
+            f"with {count(n_t, 'round storage tank')}",
+            f"{count(n_t, 'white storage tank').capitalize()} {agree(n_t, 'stands', 'stand')} "
+            "near the factories.",
+        )
+    n_k = 0
+    for _ in range(c.integers(0, 4)):
+        spot = c.place(0.035 * z, ok=clear)
+        if spot:
+            c.box(*spot, 0.07 * z, 0.026 * z, c.jitter(WHITE, 20), c.choice([0.0, math.pi / 2]))
+            n_k += 1
+    if n_k:
+        s.add(f"with {count(n_k, 'truck')} parked outside")
+    if c.chance(0.3):
+        spot = c.place(0.14, ok=clear)
+        if spot:
+            car_park(c, *spot, 0.24, 0.14)
+            s.add("with a small car park", "Cars are parked beside the factories.")
+    if c.chance(0.3):
+        scatter_trees(c, 25, ok=lambda a, b: min(a, b, 1 - a, 1 - b) < 0.08, size=0.03)
+        s.add("with a few trees at the edge")
+    return s
+
+
+def _diamond(c: Canvas, hx: float, hy: float, r: float, a: float) -> None:
+    """One baseball field from home plate (hx, hy), its outfield opening towards angle a."""
+    deg = math.degrees(a)
+    c.pieslice(hx, hy, r * 1.04, deg - 45, deg + 45, c.jitter((160, 120, 84), 8))  # warning track
+    for k in range(6):  # mowing stripes
+        shade = (112, 164, 70) if k % 2 == 0 else (98, 148, 62)
+        c.pieslice(hx, hy, r * (1 - k / 7), deg - 45, deg + 45, c.jitter(shade, 4))
+    c.pieslice(hx, hy, r * 0.45, deg - 45, deg + 45, c.jitter((196, 146, 98), 8))  # infield dirt
+    c.ellipse(hx, hy, r * 0.07, None, (196, 146, 98))
+    side = r * 0.27
+    corners = [
+        (hx + side * math.cos(a + da) * m, hy + side * math.sin(a + da) * m)
+        for da, m in ((0.0, 0.0), (-math.pi / 4, 1.0), (0.0, math.sqrt(2)), (math.pi / 4, 1.0))
+    ]
+    c.polygon(corners, c.jitter((104, 156, 66), 6))  # infield grass
+    for x, y in corners:
+        c.box(x, y, 0.012, 0.012, WHITE, a + math.pi / 4)
+    mx, my = hx + side * 0.7 * math.cos(a), hy + side * 0.7 * math.sin(a)
+    c.ellipse(mx, my, r * 0.04, None, (196, 146, 98))  # pitcher's mound
+
+
+def draw_baseball_field(c: Canvas) -> Scene:
+    s = Scene(adjectives=["green"])
+    land(c, s, kinds=("green", "green", "dry"))
+    two = c.chance(0.3)
+    r = c.uniform(0.27, 0.34) if two else c.uniform(0.42, 0.55) * min(c.zoom, 1.1)
+    a = c.choice([k * math.pi / 4 for k in range(8)]) + c.uniform(-0.2, 0.2)
+    fx, fy = c.uniform(0.42, 0.58), c.uniform(0.42, 0.58)
+    centres = (
+        [(fx, fy)]
+        if not two
+        else [
+            (fx - 0.25 * math.cos(a), fy - 0.25 * math.sin(a)),
+            (fx + 0.25 * math.cos(a), fy + 0.25 * math.sin(a)),
+        ]
+    )
+    for i, (x, y) in enumerate(centres):
+        d = a + (math.pi if two and i == 0 else 0.0)  # two fields sit back to back
+        _diamond(c, x - 0.45 * r * math.cos(d), y - 0.45 * r * math.sin(d), r, d)
+        c.taken.append((x, y, r * 0.6))
+    s.add(
+        "with a brown infield and a green outfield", "White bases mark the corners of the diamond."
+    )
+    s.add("with white bases on the diamond")
+    if two:
+        s.add("next to a second baseball field", "Two baseball diamonds lie back to back.")
+    if c.chance(0.5):
+        scatter_trees(
+            c, 140, ok=lambda p, q: all(math.hypot(p - x, q - y) > r * 0.72 for x, y in centres)
+        )
+        s.add("surrounded by trees", "Trees grow around the field.")
+    if c.chance(0.35):
+        spot = c.place(0.11, lo=0.12, hi=0.88)
+        if spot:
+            car_park(c, *spot, 0.2, 0.14)
+            s.add("next to a small parking lot", "Cars are parked beside the field.")
+    if c.chance(0.25):
+        houses(c, s, c.integers(2, 6), "nearby")
+    return s

@@ -1,0 +1,172 @@
+"""Scene classes around water: lake, river and beach."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sclip.data.scenes.canvas import (
+    GRASS,
+    ROOFS,
+    SAND,
+    WATER,
+    WHITE,
+    Canvas,
+    Scene,
+    agree,
+    count,
+)
+from sclip.data.scenes.elements import (
+    blob,
+    building,
+    houses,
+    land,
+    mottle,
+    near_path,
+    path_across,
+    road,
+    scatter_trees,
+    small_boats,
+    tree,
+    water_band,
+)
+
+
+def draw_lake(c: Canvas) -> Scene:
+    s = Scene()
+    land(c, s, fields_p=0.25)
+    corner = c.chance(0.3)
+    if corner:
+        x, y, r = c.choice([0.12, 0.88]), c.choice([0.12, 0.88]), c.uniform(0.32, 0.45)
+    else:
+        x, y, r = c.uniform(0.38, 0.62), c.uniform(0.38, 0.62), c.uniform(0.17, 0.32)
+    shore = blob(c, x, y, r, 0.15)
+    if c.chance(0.4):
+        c.polygon(blob(c, x, y, r * 1.1, 0.1), c.jitter(SAND))
+        s.add("with a sandy shore", "Pale sand lines the shore.")
+    water = c.jitter(c.choice([WATER, (40, 96, 104), (56, 88, 96)]))
+    c.polygon(shore, water)
+    for _ in range(c.integers(2, 6)):  # glints on the surface
+        gx, gy = x + c.uniform(-0.5, 0.5) * r, y + c.uniform(-0.5, 0.5) * r
+        c.line([(gx, gy), (gx + 0.05, gy)], 0.004, tuple(v + 25 for v in water))
+    s.adjectives += ["large" if r > 0.28 else "small", "calm"]
+    pos = f"in the {'corner' if corner else 'middle'} of the picture"
+    s.add(pos, f"The water lies {pos}.")
+    if not corner and r > 0.22 and c.chance(0.35):
+        ix, iy = x + c.uniform(-0.3, 0.3) * r, y + c.uniform(-0.3, 0.3) * r
+        c.polygon(blob(c, ix, iy, r * 0.22), c.jitter(GRASS))
+        tree(c, ix, iy, 0.03 * c.zoom)
+        c.taken.append((ix, iy, r * 0.3))  # keeps boats off the island
+        s.add("with a small island", "A small wooded island sits in the water.")
+    if c.chance(0.6):
+        scatter_trees(c, 90, ok=lambda a, b: r * 1.2 < math.hypot(a - x, b - y) < r * 1.75)
+        s.add("surrounded by trees", "Trees grow along the shore.")
+    if c.chance(0.35):
+        for _ in range(10):
+            pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.4, 0.4), 0.04, 0.5)
+            if not near_path(pts, r * 1.3 + 0.03)(x, y):
+                road(c, pts, 0.035 * c.zoom)
+                s.add("next to a road", "A road passes by the water.")
+                break
+    if c.chance(0.3):
+        houses(
+            c,
+            s,
+            c.integers(2, 5),
+            "on the shore",
+            ok=lambda a, b: r * 1.35 < math.hypot(a - x, b - y) < r * 1.9,
+        )
+    if c.chance(0.2):
+        small_boats(
+            c, s, c.integers(1, 3), "the water", ok=lambda a, b: math.hypot(a - x, b - y) < r * 0.7
+        )
+    return s
+
+
+def draw_river(c: Canvas) -> Scene:
+    s = Scene()
+    land(c, s, fields_p=0.3)
+    angle, amp, phase = c.uniform(0, math.pi), c.uniform(0.02, 0.16), c.uniform(0, 6.3)
+    offset, wide = c.uniform(-0.1, 0.1), c.chance(0.45)
+    w = (c.uniform(0.11, 0.16) if wide else c.uniform(0.05, 0.085)) * c.zoom
+    pts = path_across(c, angle, offset, amp, 0.8, phase)
+    water_band(c, pts, w)
+    s.adjectives += ["wide" if wide else "narrow"]
+    if amp > 0.07:
+        s.adjectives.append("winding")
+        s.add("winding through the land", "The river makes wide bends.")
+    else:
+        s.add("running almost straight across the image")
+    if c.chance(0.55):
+        inner, outer = near_path(pts, w * 0.62 + 0.01), near_path(pts, w * 0.62 + 0.07)
+        scatter_trees(c, 260, ok=lambda a, b: outer(a, b) and not inner(a, b), size=0.028)
+        s.add("lined with trees", "Trees grow along both banks.")
+    if c.chance(0.3):
+        side = c.choice([-1, 1]) * c.uniform(0.26, 0.32)
+        road(c, path_across(c, angle, offset + side, amp, 0.8, phase), 0.035 * c.zoom)
+        s.add("with a road running beside it", "A road follows the river.")
+    if wide and c.chance(0.2):
+        small_boats(c, s, c.integers(1, 3), "the river", ok=near_path(pts, w * 0.2))
+    return s
+
+
+def draw_beach(c: Canvas) -> Scene:
+    s = Scene(adjectives=["sandy", "long"])
+    y0, amp, ph = c.uniform(0.28, 0.45), c.uniform(0.0, 0.06), c.uniform(0, 6.3)
+    band = c.uniform(0.16, 0.3) * c.zoom
+
+    def shore(x: float) -> float:
+        return y0 + amp * math.sin(2 * math.pi * x + ph)
+
+    xs = [float(x) for x in np.linspace(-0.05, 1.05, 40)]
+    ground = c.choice([GRASS, (112, 122, 72)])
+    c.fill(c.jitter(ground))
+    mottle(c, ground, 30, (0.04, 0.1))
+    top = [(1.05, -0.05), (-0.05, -0.05)]
+    c.polygon([(x, shore(x) + band) for x in xs] + top, c.jitter(SAND, 8))
+    turquoise = c.chance(0.5)
+    sea = c.jitter((56, 142, 150) if turquoise else (38, 86, 122), 8)
+    c.polygon([(x, shore(x)) for x in xs] + top, tuple(min(255, v + 35) for v in sea))
+    c.polygon([(x, shore(x) - 0.05) for x in xs] + top, sea)
+    s.add(f"next to a {'turquoise' if turquoise else 'blue'} sea", "The sea meets the sand.")
+    s.add("between the sea and the land")
+    if c.chance(0.75):
+        for k in range(c.integers(2, 4)):
+            for i in range(0, len(xs) - 1, 2):
+                if c.chance(0.7):
+                    seg = xs[i : i + 2]
+                    c.line([(x, shore(x) - 0.008 - 0.025 * k) for x in seg], 0.005, WHITE)
+        s.add("with white waves", "Waves break on the shore.")
+    n = 0
+    if c.chance(0.55):
+        for _ in range(c.integers(2, 10)):
+            spot = c.place(0.016, ok=lambda a, b: shore(a) + 0.03 < b < shore(a) + band - 0.03)
+            if spot:
+                c.ellipse(spot[0] + 0.006, spot[1] + 0.006, 0.014, None, (150, 136, 104))
+                c.ellipse(
+                    *spot, 0.014, None, c.choice([(220, 40, 40), (40, 90, 200), (240, 200, 30)])
+                )
+                n += 1
+    if n:
+        umbrellas = count(n, "colourful umbrella")
+        s.add(
+            f"with {count(n, 'umbrella')}",
+            f"{umbrellas} {agree(n, 'stands', 'stand')} on the sand.",
+        )
+    if c.chance(0.55):
+        scatter_trees(c, 140, ok=lambda a, b: b > shore(a) + band + 0.02, size=0.03)
+        s.add("with trees behind the sand", "Green vegetation grows behind the beach.")
+    elif c.chance(0.5):
+        bw = 0.1 * c.zoom
+        for x in np.arange(c.uniform(0, bw), 1.0, bw * 1.5):
+            roof = c.jitter(c.choice([WHITE, *ROOFS.values()]), 10)
+            building(c, float(x), min(0.93, y0 + band + 0.06 + bw / 2), bw, bw * 0.8, roof, False)
+        s.add("with buildings behind it", "A row of buildings faces the sea.")
+    if c.chance(0.2):
+        small_boats(c, s, c.integers(1, 3), "the sea", ok=lambda a, b: b < shore(a) - 0.07)
+    if c.chance(0.4) and y0 + band < 0.78:
+        y = min(0.95, y0 + band + amp + 0.22)
+        road(c, [(-0.1, y), (1.1, y)], 0.035 * c.zoom)
+        s.add("with a road along the coast")
+    return s
