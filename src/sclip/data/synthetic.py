@@ -34,7 +34,7 @@ from sclip.data.scenes import DRAWERS, Scene, render
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: harder scenes (seasons, weather, look-alike variants)
 CAPTION_FILE = "dataset_synthetic.json"
 MANIFEST_FILE = "manifest.json"
 SPLIT_NAMES = ("train", "val", "test")
@@ -66,7 +66,7 @@ CLASS_KEYWORDS: dict[str, tuple[str, ...]] = {
 _ONE_DETAIL = (
     "{s} {d}.",
     "Aerial view of {s} {d}.",
-    "An aerial photograph of {s} {d}.",
+    "A bird's-eye view of {s} {d}.",
     "This image shows {s} {d}.",
     "{s} seen from above, {d}.",
     "Top view of {s} {d}.",

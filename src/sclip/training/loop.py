@@ -180,4 +180,5 @@ def _embed_batch(model: DualEncoder, data: TrainData, batch, device) -> StepInpu
         model.encode_image(images, data.image_stage),
         model.encode_text(captions, data.text_stage),
         unpaired,
+        batch.captions.to(device),
     )

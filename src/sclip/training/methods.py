@@ -1,22 +1,41 @@
-"""Training methods: each turns one batch's embeddings into named losses whose sum trains."""
+"""Training methods: each turns one batch's embeddings into named losses whose sum trains.
+
+clip_ft: contrastive loss on pairs. hard_pl / soft_pl / s_clip add a caption-level
+pseudo-label loss for the unpaired images (hard: the most similar paired image's caption;
+soft: softmax over paired images; s_clip: optimal transport), and s_clip also the
+keyword-level partial-label loss."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from sclip.models import DualEncoder
-from sclip.training.losses import contrastive_loss
+from sclip.models.dual_encoder import State, state_to
+from sclip.pseudo_labels.ot import caption_targets
+from sclip.training.losses import caption_loss, contrastive_loss, keyword_loss
 
 
 @dataclass
 class StepInputs:
-    """Unnormalised embeddings of one batch: paired images X, their captions Y, unpaired U."""
+    """Unnormalised embeddings of one batch: paired images X, their captions Y, unpaired U,
+    and the rows of the drawn captions (to look up their keyword candidates)."""
 
     paired_images: torch.Tensor
     captions: torch.Tensor
     unpaired_images: torch.Tensor | None
+    caption_rows: torch.Tensor | None = None
+
+
+@dataclass
+class KeywordBank:
+    """The vocabulary's cached text states, and which keywords occur in each paired caption."""
+
+    state: State
+    stage: int
+    candidates: torch.Tensor  # bool [paired caption rows × keywords]
 
 
 class ClipFineTuning:
@@ -29,11 +48,71 @@ class ClipFineTuning:
         return {"contrastive": contrastive_loss(step.paired_images, step.captions, model.scale)}
 
 
-METHODS = {"clip_ft": ClipFineTuning}
+class CaptionPseudoLabel:
+    """Contrastive loss (unpaired images as extra text→image negatives) plus the caption-level
+    pseudo-label loss, L_con + caption_weight·L_cap, with the target chosen by `assignment`."""
+
+    uses_unpaired = True
+
+    def __init__(self, name: str, assignment: str, caption_weight: float = 0.5,
+                 sinkhorn_max_iter: int = 1000, sinkhorn_tol: float = 1e-6) -> None:
+        if assignment not in ("hard", "soft", "ot"):
+            raise ValueError(f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot")
+        self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
+        self.sinkhorn = {"max_iter": sinkhorn_max_iter, "tol": sinkhorn_tol}
+
+    def targets(self, model: DualEncoder, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Rows: unpaired images; columns: the batch's paired images (= their captions)."""
+        with torch.no_grad():
+            u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
+            if self.assignment == "hard":
+                return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
+            if self.assignment == "soft":
+                return (model.scale * u @ x.T).softmax(dim=1)
+            return caption_targets(u, x, epsilon=1.0 / model.scale.item(), **self.sinkhorn)
+
+    def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
+        x, y, u = step.paired_images, step.captions, step.unpaired_images
+        out = {"contrastive": contrastive_loss(x, y, model.scale, u)}
+        self.last_targets = self.targets(model, u, x)
+        out["caption"] = self.caption_weight * caption_loss(u, y, model.scale, self.last_targets)
+        return out
+
+
+class SClip(CaptionPseudoLabel):
+    """`s_clip`: L_con + ½·L_cap (OT) + ½·L_kw (keywords of the nearest paired caption)."""
+
+    def __init__(self, keywords: KeywordBank | None = None, keyword_weight: float = 0.5, **kwargs) -> None:
+        super().__init__("s_clip", "ot", **kwargs)
+        self.keywords, self.keyword_weight = keywords, keyword_weight
+
+    def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
+        out = super().losses(model, step)
+        if self.keywords is not None and self.keyword_weight > 0:
+            bank = self.keywords
+            device = step.paired_images.device
+            keyword_emb = model.encode_text(state_to(bank.state, device), bank.stage)
+            nearest = self.last_targets.argmax(dim=1)  # n(j): nearest paired image under P
+            candidates = bank.candidates.to(device)[step.caption_rows[nearest]]
+            out["keyword"] = self.keyword_weight * keyword_loss(
+                step.unpaired_images, keyword_emb, model.scale, candidates
+            )
+        return out
+
+
+METHODS = {
+    "clip_ft": lambda **kw: ClipFineTuning(**kw),
+    "hard_pl": lambda **kw: CaptionPseudoLabel("hard_pl", "hard", **kw),
+    "soft_pl": lambda **kw: CaptionPseudoLabel("soft_pl", "soft", **kw),
+    "s_clip": lambda **kw: SClip(**kw),
+}
 
 
 def make_method(name: str, **kwargs):
     """The method named by a parameter; unknown names are a clear error."""
     if name not in METHODS:
         raise ValueError(f"Unknown training method {name!r}; expected one of {sorted(METHODS)}")
-    return METHODS[name](**kwargs)
+    try:
+        return METHODS[name](**kwargs)
+    except TypeError as err:
+        raise ValueError(f"Bad options for method {name!r}: {err}") from err

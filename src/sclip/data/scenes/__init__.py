@@ -49,4 +49,7 @@ def render(name: str, size: int, rng: np.random.Generator) -> tuple[Image.Image,
     """Draw one scene of class name at 2x size, then make it look like a photograph."""
     c = Canvas(2 * size, rng)
     scene = DRAWERS[name](c)
-    return photographic(c.image, size, rng), scene
+    image, clouds = photographic(c.image, size, rng)
+    if clouds:
+        scene.facts.append("Thin clouds drift over part of the scene.")
+    return image, scene

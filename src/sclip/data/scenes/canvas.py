@@ -37,6 +37,92 @@ CAR_COLORS: tuple[Color, ...] = (
     (40, 70, 150),
     (110, 110, 110),
 )
+
+
+@dataclass(frozen=True)
+class Season:
+    """Colours of living things at one time of year, shared by every class that shows them."""
+
+    name: str
+    grass: Color  # open ground
+    dry: Color  # the paler, drier variant of it
+    trees: tuple[Color, ...]
+    crops: dict[str, Color]  # colour word used in captions -> colour
+    country: str  # "in green countryside"
+    words: tuple[str, str]  # how captions call grass of the colours grass and dry
+    detail: str | None = None  # a caption phrase where the season shows plainly
+
+
+SEASONS: dict[str, Season] = {
+    "spring": Season(
+        name="spring",
+        grass=(112, 150, 70),
+        dry=(140, 148, 88),
+        trees=((66, 112, 48), (86, 134, 58), (52, 96, 44)),
+        crops={
+            "green": (100, 150, 60),
+            "light green": (150, 182, 96),
+            "yellow": (222, 206, 72),
+            "brown": (140, 104, 72),
+        },
+        country="in green countryside",
+        words=("fresh green", "pale green"),
+    ),
+    "summer": Season(
+        name="summer",
+        grass=GRASS,
+        dry=DRY_GRASS,
+        trees=(TREE, (60, 98, 44), (36, 70, 38)),
+        crops={
+            "green": (104, 142, 58),
+            "yellow": (204, 184, 92),
+            "brown": (146, 108, 72),
+            "light green": (150, 172, 92),
+        },
+        country="in green countryside",
+        words=("green", "dry"),
+    ),
+    "dry": Season(
+        name="dry",
+        grass=(148, 142, 88),
+        dry=(172, 160, 110),
+        trees=((72, 86, 46), (88, 96, 54), (58, 72, 42)),
+        crops={
+            "golden": (200, 170, 92),
+            "yellow": (210, 190, 110),
+            "brown": (150, 112, 76),
+            "green": (112, 134, 66),
+        },
+        country="in dry countryside",
+        words=("dry", "parched yellow"),
+    ),
+    "autumn": Season(
+        name="autumn",
+        grass=(118, 122, 72),
+        dry=(148, 130, 84),
+        trees=((176, 118, 40), (192, 156, 58), (136, 68, 34), (66, 92, 46)),
+        crops={
+            "brown": (134, 98, 68),
+            "dark brown": (106, 80, 60),
+            "yellow": (192, 172, 98),
+            "green": (100, 130, 62),
+        },
+        country="in autumn countryside",
+        words=("faded green", "brownish"),
+        detail="in autumn",
+    ),
+    "winter": Season(
+        name="winter",
+        grass=(222, 226, 230),
+        dry=(202, 204, 206),
+        trees=((38, 56, 42), (50, 64, 48), (94, 86, 78)),
+        crops={"snow-covered": (226, 228, 232)},
+        country="in snowy countryside",
+        words=("snow-covered", "snow-covered"),
+        detail="in winter snow",
+    ),
+}
+ALL_SEASONS = tuple(SEASONS)
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -80,10 +166,40 @@ class Canvas:
     def __init__(self, size: int, rng: np.random.Generator) -> None:
         self.size = size
         self.rng = rng
-        self.zoom = float(rng.uniform(0.65, 1.45))  # random scale of every element in the scene
+        # Random scale of every element in the scene, log-uniform: close-ups to wide views.
+        self.zoom = float(np.exp(rng.uniform(np.log(0.55), np.log(1.7))))
+        self.season = SEASONS["summer"]  # drawers pick their own with elements.season()
         self.image = Image.new("RGB", (size, size))
         self._draw = ImageDraw.Draw(self.image)
         self.taken: list[tuple[float, float, float]] = []  # occupied circles, to avoid overlaps
+        self.angle = 0.0  # drawings are turned by this angle about the centre (see turn())
+
+    def turn(self, angle: float) -> None:
+        """Turn everything drawn from now on by angle (radians) about the image centre, so
+        axis-aligned layouts (grids, runways, parking rows) appear at any heading. Drawers that
+        turn must cover span() instead of the unit square, and count only what is inside()."""
+        self.angle = angle
+
+    def span(self) -> tuple[float, float]:
+        """Range of local coordinates that covers the whole image at the current turn."""
+        pad = 0.5 * (abs(math.cos(self.angle)) + abs(math.sin(self.angle))) - 0.5
+        return -pad - 0.02, 1 + pad + 0.02
+
+    def to_image(self, x: float, y: float) -> Point:
+        """Local (possibly turned) coordinates to image coordinates."""
+        if not self.angle:
+            return x, y
+        ca, sa, dx, dy = math.cos(self.angle), math.sin(self.angle), x - 0.5, y - 0.5
+        return 0.5 + dx * ca - dy * sa, 0.5 + dx * sa + dy * ca
+
+    def inside(self, x: float, y: float, margin: float = 0.0) -> bool:
+        """Whether local point (x, y) shows in the image, at least margin from its border."""
+        u, v = self.to_image(x, y)
+        return margin <= u <= 1 - margin and margin <= v <= 1 - margin
+
+    def where(self, x: float, y: float) -> str:
+        """where() for a local point."""
+        return where(*self.to_image(x, y))
 
     def uniform(self, lo: float, hi: float) -> float:
         return float(self.rng.uniform(lo, hi))
@@ -106,6 +222,8 @@ class Canvas:
         return r, g, b
 
     def _xy(self, pts: Sequence[Point]) -> list[Point]:
+        if self.angle:
+            pts = [self.to_image(x, y) for x, y in pts]
         return [(x * self.size, y * self.size) for x, y in pts]
 
     def fill(self, color: Color) -> None:
@@ -116,7 +234,8 @@ class Canvas:
 
     def ellipse(self, x: float, y: float, rx: float, ry: float | None, color: Color) -> None:
         ry = rx if ry is None else ry
-        self._draw.ellipse(self._xy([(x - rx, y - ry), (x + rx, y + ry)]), fill=color)
+        x, y = self.to_image(x, y)
+        self._draw.ellipse([v * self.size for v in (x - rx, y - ry, x + rx, y + ry)], fill=color)
 
     def line(self, pts: Sequence[Point], width: float, color: Color) -> None:
         w = max(1, round(width * self.size))
@@ -137,7 +256,10 @@ class Canvas:
         self.polygon([(x + u * ca - v * sa, y + u * sa + v * ca) for u, v in corners], color)
 
     def pieslice(self, x: float, y: float, r: float, start: float, end: float, c: Color) -> None:
-        self._draw.pieslice(self._xy([(x - r, y - r), (x + r, y + r)]), start, end, fill=c)
+        x, y = self.to_image(x, y)
+        box = [v * self.size for v in (x - r, y - r, x + r, y + r)]
+        turn = math.degrees(self.angle)
+        self._draw.pieslice(box, start + turn, end + turn, fill=c)
 
     def claim(self, x: float, y: float, r: float) -> bool:
         """Reserve a circle if it overlaps nothing reserved yet (so counted objects stay apart)."""
@@ -146,17 +268,24 @@ class Canvas:
             return True
         return False
 
+    def free(self, x: float, y: float, margin: float = 0.0) -> bool:
+        """Whether (x, y) lies outside every reserved circle (grown by margin)."""
+        return all(math.hypot(x - a, y - b) > q + margin for a, b, q in self.taken)
+
     def place(
         self,
         r: float,
-        lo: float = 0.05,
-        hi: float = 0.95,
+        lo: float | None = None,
+        hi: float | None = None,
         ok: Callable[[float, float], bool] | None = None,
         tries: int = 40,
     ) -> Point | None:
-        """A free spot for a circle of radius r where ok(x, y), reserved; None if none found."""
+        """A free spot for a circle of radius r where ok(x, y), in the image and between lo and
+        hi (default: anywhere in view), reserved; None if none found."""
+        if lo is None or hi is None:
+            lo, hi = (0.05, 0.95) if not self.angle else self.span()
         for _ in range(tries):
             x, y = self.uniform(lo, hi), self.uniform(lo, hi)
-            if (ok is None or ok(x, y)) and self.claim(x, y, r):
+            if self.inside(x, y, 0.02) and (ok is None or ok(x, y)) and self.claim(x, y, r):
                 return x, y
         return None

@@ -8,21 +8,21 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from sclip.data.scenes.canvas import (
+    ALL_SEASONS,
     ASPHALT,
     CAR_COLORS,
     CONCRETE,
-    DRY_GRASS,
-    GRASS,
     ROOFS,
     SAND,
+    SEASONS,
     SOIL,
-    TREE,
     WATER,
     WHITE,
     Canvas,
     Color,
     Point,
     Scene,
+    Season,
     agree,
     count,
 )
@@ -37,10 +37,18 @@ def mottle(c: Canvas, color: Color, n: int, r: tuple[float, float], amount: int 
         )
 
 
-def tree(c: Canvas, x: float, y: float, r: float, color: Color = TREE) -> None:
+def season(c: Canvas, s: Scene, allowed: Sequence[str] = ALL_SEASONS) -> Season:
+    """Pick the scene's time of year (colours of grass, trees and crops); caption it if visible."""
+    c.season = SEASONS[c.choice(allowed)]
+    if c.season.detail:
+        s.add(c.season.detail)
+    return c.season
+
+
+def tree(c: Canvas, x: float, y: float, r: float, color: Color | None = None) -> None:
     """A crown seen from above: shadow, crown, sunlit highlight."""
     c.ellipse(x + 0.35 * r, y + 0.35 * r, r, r, (28, 40, 26))
-    crown = c.jitter(color, 14)
+    crown = c.jitter(c.choice(c.season.trees) if color is None else color, 14)
     c.ellipse(x, y, r, r, crown)
     c.ellipse(x - 0.3 * r, y - 0.3 * r, 0.45 * r, 0.45 * r, tuple(min(255, v + 22) for v in crown))
 
@@ -49,15 +57,16 @@ def scatter_trees(
     c: Canvas,
     n: int,
     ok: Callable[[float, float], bool] | None = None,
-    colors: Sequence[Color] = (TREE,),
+    colors: Sequence[Color] | None = None,
     size: float = 0.03,
 ) -> int:
     """Up to n trees at random spots where ok(x, y); returns how many were drawn."""
     drawn = 0
     for _ in range(n):
-        x, y = c.uniform(-0.02, 1.02), c.uniform(-0.02, 1.02)
+        lo, hi = c.span()
+        x, y = c.uniform(lo, hi), c.uniform(lo, hi)
         if ok is None or ok(x, y):
-            tree(c, x, y, size * c.zoom * c.uniform(0.7, 1.3), c.choice(colors))
+            tree(c, x, y, size * c.zoom * c.uniform(0.7, 1.3), c.choice(colors or c.season.trees))
             drawn += 1
     return drawn
 
@@ -168,15 +177,25 @@ def boat(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
     )
 
 
-def fields(c: Canvas, n: int, muted: float = 1.0) -> set[str]:
-    """Patchwork of n rectangular crop fields with furrows; returns the crop colours used."""
-    palette = {
-        "green": (104, 142, 58),
-        "yellow": (204, 184, 92),
-        "brown": (146, 108, 72),
-        "light green": (150, 172, 92),
-    }
-    rects = [(0.0, 0.0, 1.0, 1.0)]
+Rect = tuple[float, float, float, float]
+
+
+def visible(c: Canvas, rect: Rect) -> bool:
+    """Whether any of a 5 x 5 grid of points in rect (x0, y0, x1, y1) shows in the image."""
+    x0, y0, x1, y1 = rect
+    return any(
+        c.inside(float(x), float(y), 0.02)
+        for x in np.linspace(x0, x1, 5)
+        for y in np.linspace(y0, y1, 5)
+    )
+
+
+def fields(c: Canvas, n: int, muted: float = 1.0) -> tuple[set[str], list[Rect]]:
+    """Patchwork of n rectangular crop fields with furrows in the season's crop colours; returns
+    the colour words used and the fields (x0, y0, x1, y1)."""
+    palette = c.season.crops
+    lo, hi = c.span()
+    rects: list[Rect] = [(lo, lo, hi, hi)]
     while len(rects) < n:  # split the largest field along its long side
         rects.sort(key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
         x0, y0, x1, y1 = rects.pop()
@@ -188,6 +207,7 @@ def fields(c: Canvas, n: int, muted: float = 1.0) -> set[str]:
             ym = y0 + s * (y1 - y0)
             rects += [(x0, y0, x1, ym), (x0, ym, x1, y1)]
     used = set()
+    rects = [r for r in rects if visible(c, r)]
     for x0, y0, x1, y1 in rects:
         name = c.choice(list(palette))
         used.add(name)
@@ -201,15 +221,46 @@ def fields(c: Canvas, n: int, muted: float = 1.0) -> set[str]:
         for seg in c_lines:
             c.line(seg, 0.004, dark)
         c.line([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], 0.006, (160, 140, 105))
-    return used
+    return used, rects
+
+
+# Water colours shared by lakes, rivers, the sea and harbours (so none of them owns a colour).
+WATERS: dict[str, Color] = {
+    "dark blue": WATER,
+    "blue": (38, 86, 122),
+    "blue-green": (44, 96, 104),
+    "murky green": (70, 96, 86),
+    "turquoise": (56, 142, 150),
+}
+
+
+def water_color(c: Canvas, turquoise: float = 0.1) -> tuple[str, Color]:
+    """A colour word and a colour for open water; turquoise (clear shallow water) is rarer."""
+    if c.chance(turquoise):
+        return "turquoise", c.jitter(WATERS["turquoise"], 8)
+    name = c.choice([n for n in WATERS if n != "turquoise"])
+    return name, c.jitter(WATERS[name], 8)
 
 
 def water_band(c: Canvas, pts: Sequence[Point], w: float) -> Color:
     """A river of width w along pts, between sandy or muddy banks."""
     c.band(pts, w * 1.25, c.jitter(c.choice([SAND, SOIL]), 10))  # muddy or sandy banks
-    water = c.jitter(c.choice([WATER, (48, 92, 100), (70, 96, 92)]))
+    water = water_color(c, 0.05)[1]
     c.band(pts, w, water)
     return water
+
+
+def jetty(c: Canvas, x: float, y: float, angle: float, length: float) -> list[Point]:
+    """A narrow wooden pier from (x, y) along angle; returns mooring spots on both sides."""
+    ca, sa, w = math.cos(angle), math.sin(angle), 0.014 * c.zoom
+    c.box(x + ca * length / 2, y + sa * length / 2, length, w, c.jitter((150, 120, 84), 10), angle)
+    spots = []
+    for t in np.arange(0.25, 1.0, 0.3) * length:
+        for side in (-1, 1):
+            spots.append(
+                (x + ca * t - sa * side * 0.03 * c.zoom, y + sa * t + ca * side * 0.03 * c.zoom)
+            )
+    return spots
 
 
 def land(
@@ -221,16 +272,10 @@ def land(
         s.add("among crop fields", "Fields of crops lie all around.")
         return
     kind = c.choice(kinds)
-    color = {"green": GRASS, "dry": DRY_GRASS, "paved": CONCRETE}[kind]
+    color = {"green": c.season.grass, "dry": c.season.dry, "paved": CONCRETE}[kind]
     c.fill(c.jitter(color))
     mottle(c, color, 40, (0.04, 0.12))
-    s.add(
-        {
-            "green": "in green countryside",
-            "dry": "in dry countryside",
-            "paved": "in a paved town area",
-        }[kind]
-    )
+    s.add("in a paved town area" if kind == "paved" else c.season.country)
 
 
 def car_park(c: Canvas, x: float, y: float, w: float, h: float) -> None:
@@ -293,14 +338,15 @@ def grid_roads(c: Canvas, n_v: int, n_h: int, width: float) -> tuple[list[float]
     """Straight streets across the image; returns their x (vertical) and y (horizontal)."""
     xs = sorted(c.uniform(0.15, 0.85) for _ in range(n_v))
     ys = sorted(c.uniform(0.15, 0.85) for _ in range(n_h))
+    lo, hi = c.span()
     for x in xs:
-        c.band([(x, -0.1), (x, 1.1)], width * 1.3, c.jitter(CONCRETE, 6))  # pavements
+        c.band([(x, lo), (x, hi)], width * 1.3, c.jitter(CONCRETE, 6))  # pavements
     for y in ys:
-        c.band([(-0.1, y), (1.1, y)], width * 1.3, c.jitter(CONCRETE, 6))
+        c.band([(lo, y), (hi, y)], width * 1.3, c.jitter(CONCRETE, 6))
     for x in xs:
-        road(c, [(x, -0.1), (x, 1.1)], width, markings=False)
+        road(c, [(x, lo), (x, hi)], width, markings=False)
     for y in ys:
-        road(c, [(-0.1, y), (1.1, y)], width, markings=False)
+        road(c, [(lo, y), (hi, y)], width, markings=False)
     return xs, ys
 
 

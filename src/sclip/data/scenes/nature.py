@@ -1,4 +1,10 @@
-"""Open-country scene classes: forest, farmland, meadow and desert."""
+"""Open-country scene classes: forest, farmland, meadow and desert.
+
+Forest, farmland and meadow share the season's grass, tree and crop colours, and each has variants
+that come close to another (sparse forest and wooded meadow, hedged fields and fenced paddocks,
+mown hay meadows and striped fields), so the class shows in details: crown cover, furrows and
+crop colours, fences and grazing animals.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,9 @@ import math
 
 import numpy as np
 
-from sclip.data.scenes.canvas import (
-    GRASS,
-    ROOFS,
-    TREE,
-    Canvas,
-    Scene,
-    count,
-    where,
-)
+from sclip.data.scenes.canvas import ROOFS, SAND, Canvas, Color, Scene, count, where
 from sclip.data.scenes.elements import (
+    Rect,
     blob,
     building,
     fields,
@@ -25,6 +24,7 @@ from sclip.data.scenes.elements import (
     pond,
     road,
     scatter_trees,
+    season,
     tree,
     water_band,
 )
@@ -32,51 +32,77 @@ from sclip.data.scenes.elements import (
 
 def draw_forest(c: Canvas) -> Scene:
     s = Scene()
-    dense, autumn = c.chance(0.6), c.chance(0.2)
-    floor = (52, 78, 42) if dense else (118, 126, 76)
+    sea = season(c, s)
+    winter, autumn = sea.name == "winter", sea.name == "autumn"
+    dense = c.chance(0.6)
+    if dense:
+        floor = (186, 190, 194) if winter else tuple(int(v * 0.55) for v in sea.grass)
+    else:
+        floor = sea.dry if c.chance(0.4) else sea.grass
     c.fill(c.jitter(floor))
     mottle(c, floor, 40, (0.05, 0.15))
-    colors = [TREE, (60, 98, 44), (36, 70, 38)]
-    colors += [(172, 118, 40), (188, 152, 54), (132, 64, 32)] if autumn else []
     cx, cy, cr = c.uniform(0.25, 0.75), c.uniform(0.25, 0.75), c.uniform(0.1, 0.16)
     clearing = c.chance(0.3)
-    scatter_trees(c, int((420 if dense else 110) / c.zoom**2), colors=colors, size=0.036)
+    n = c.integers(320, 480) if dense else c.integers(70, 150)
+    scatter_trees(c, int(n / c.zoom**2), size=0.036 * c.uniform(0.8, 1.2))
     if dense:
         s.adjectives += ["dense", "thick"]
         s.add("with trees packed closely together", "Tree crowns cover almost all the ground.")
     else:
         s.adjectives += ["sparse", "open"]
-        s.add("with open ground between the trees", "The trees stand apart on bare ground.")
+        s.add("with open ground between the trees", "The trees stand apart on open ground.")
     if autumn:
         s.adjectives.append("autumn")
         s.add("in autumn colours", "Many trees have yellow and orange leaves.")
+    elif winter:
+        s.add("with dark evergreen trees", "Snow lies between the trees.")
     else:
         s.add("with many green trees")
     if clearing:
-        c.polygon(blob(c, cx, cy, cr), c.jitter(GRASS))
+        c.polygon(blob(c, cx, cy, cr), c.jitter(sea.grass))
         c.taken.append((cx, cy, cr))
-        s.add(f"with a grassy clearing {where(cx, cy)}", "A small clearing opens among the trees.")
+        s.add(f"with a clearing {where(cx, cy)}", "A small clearing opens among the trees.")
     if c.chance(0.15):
         pond(c, s, c.uniform(0.07, 0.13))
     if c.chance(0.35):
         pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.3, 0.3), c.uniform(0, 0.08), 0.6)
         road(c, pts, 0.04 * c.zoom, markings=c.chance(0.5))
         s.add("crossed by a road", "A road runs through the trees.")
+        if c.chance(0.3):
+            houses(c, s, c.integers(1, 3), "among the trees")
     return s
+
+
+def _hedges(c: Canvas, rects: list[Rect], p: float) -> int:
+    """Rows of trees along some field edges; returns how many edges got one."""
+    n, lo = 0, c.span()[0] + 1e-6
+    for x0, y0, x1, y1 in rects:
+        for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x0, y0), (x0, y1))):
+            if (ay > lo if ay == by else ax > lo) and c.chance(p):  # not the outer border
+                steps = max(2, int(math.hypot(bx - ax, by - ay) / (0.04 * c.zoom)))
+                for t in np.linspace(0, 1, steps):
+                    tree(c, ax + t * (bx - ax), ay + t * (by - ay), 0.02 * c.zoom)
+                n += 1
+    return n
 
 
 def draw_farmland(c: Canvas) -> Scene:
     s = Scene(adjectives=["rural", "cultivated"])
-    n = c.integers(4, 9)
-    colors = " and ".join(sorted(fields(c, n)))
+    season(c, s)
+    if c.chance(0.7):
+        c.turn(c.uniform(0, math.pi / 2))
+    used, rects = fields(c, c.integers(3, 9), muted=c.uniform(0.8, 1.0))
+    colors, n = " and ".join(sorted(used)), len(rects)
     s.add(
         f"divided into {count(n, 'field')}", f"{count(n, 'field').capitalize()} lie side by side."
     )
-    s.add(f"with {colors} fields", f"The crops are {colors}.")
+    s.add(f"with {colors} fields", f"The fields are {colors}.")
     s.add("with plough lines in the fields", "Straight furrows run across each field.")
-    if c.chance(0.3):
+    if c.chance(0.3) and _hedges(c, rects, 0.6):
+        s.add("with hedges between the fields", "Rows of trees line the field edges.")
+    elif c.chance(0.3):
         x = c.uniform(0.15, 0.85)
-        for y in np.arange(0.0, 1.02, 0.045 * c.zoom):
+        for y in np.arange(*c.span(), 0.045 * c.zoom):
             tree(c, x, float(y), 0.022 * c.zoom)
         s.add("with a row of trees", "A line of trees separates the fields.")
     if c.chance(0.2):  # a stream: no road as well, or it would look like a bridge
@@ -85,54 +111,106 @@ def draw_farmland(c: Canvas) -> Scene:
         s.add("crossed by a small river", "A small river flows between the fields.")
     elif c.chance(0.4):
         y = c.uniform(0.2, 0.8)
-        road(c, [(-0.1, y), (1.1, y)], 0.04 * c.zoom, markings=False)
+        road(c, [(c.span()[0], y), (c.span()[1], y)], 0.04 * c.zoom, markings=False)
         s.add("crossed by a road", "A straight road runs between the fields.")
-    if c.chance(0.35):
-        x, y = c.uniform(0.12, 0.88), c.uniform(0.12, 0.88)
-        building(
-            c, x, y, 0.08 * c.zoom, 0.055 * c.zoom, c.jitter(c.choice(list(ROOFS.values()))), True
-        )
+    spot = c.place(0.08) if c.chance(0.35) else None
+    if spot:
+        x, y = spot
+        roof = c.jitter(c.choice(list(ROOFS.values())))
+        building(c, x, y, 0.08 * c.zoom, 0.055 * c.zoom, roof, True)
         for _ in range(3):
             tree(c, x + c.uniform(-0.08, 0.08), y + c.choice([-1, 1]) * 0.06, 0.022 * c.zoom)
-        s.add(f"with a farmhouse {where(x, y)}", f"A small farmhouse stands {where(x, y)}.")
+        s.add(f"with a farmhouse {c.where(x, y)}", f"A small farmhouse stands {c.where(x, y)}.")
     return s
+
+
+def _paddocks(c: Canvas, base: Color) -> int:
+    """Fences splitting the grass into paddocks grazed to different tones; returns fence count."""
+    n = c.integers(1, 3)
+    for _ in range(n):
+        a, off = c.uniform(0, math.pi), c.uniform(-0.3, 0.3)
+        pts = path_across(c, a, off, c.uniform(0, 0.03), 0.4)
+        side = [
+            (x + 2 * math.cos(a + math.pi / 2), y + 2 * math.sin(a + math.pi / 2)) for x, y in pts
+        ]
+        c.polygon(pts + side[::-1], c.jitter(base, 14))  # the far side, grazed shorter or longer
+        mottle_tone = c.jitter(base, 10)
+        for x, y in pts[::3]:
+            c.ellipse(x, y, 0.004, None, mottle_tone)
+        c.line(pts, 0.004, c.jitter((96, 78, 60), 8))
+    return n
+
+
+def _herd(c: Canvas, s: Scene) -> None:
+    kind, color = c.choice(
+        [("sheep", (226, 224, 214)), ("cows", (96, 70, 52)), ("cows", (40, 36, 34))]
+    )
+    hx, hy, n = c.uniform(0.2, 0.8), c.uniform(0.2, 0.8), c.integers(5, 16)
+    for _ in range(n):
+        x, y = hx + c.uniform(-0.15, 0.15), hy + c.uniform(-0.15, 0.15)
+        c.ellipse(x, y, 0.009 * c.zoom, 0.006 * c.zoom, c.jitter(color, 8))
+    s.add(f"with grazing {kind}", f"A herd of {kind} grazes on the grass.")
+
+
+def _hay(c: Canvas, base: Color) -> None:
+    """Mown swaths across the meadow with round hay bales lying on them."""
+    a, step = c.uniform(0, math.pi), c.uniform(0.05, 0.09) * c.zoom
+    light = tuple(min(255, v + 24) for v in base)
+    for off in np.arange(-0.7, 0.7, step):
+        pts = path_across(c, a, float(off), 0.0, 0.0, 0.0)
+        c.line(pts, 0.014 * c.zoom, c.jitter(light, 6))
+        if c.chance(0.4):
+            t = c.uniform(-0.4, 0.4)
+            x = 0.5 + t * math.cos(a) - float(off) * math.sin(a)
+            y = 0.5 + t * math.sin(a) + float(off) * math.cos(a)
+            c.ellipse(x, y, 0.012 * c.zoom, None, c.jitter((214, 196, 128), 8))
 
 
 def draw_meadow(c: Canvas) -> Scene:
     s = Scene(adjectives=["open"])
-    name, base = c.choice(
-        [("green", (104, 140, 64)), ("yellow-green", (140, 152, 74)), ("dry", (162, 152, 98))]
-    )
+    sea = season(c, s)
+    winter = sea.name == "winter"
+    dry = c.chance(0.4)
+    base, word = (sea.dry, sea.words[1]) if dry else (sea.grass, sea.words[0])
     c.fill(c.jitter(base, 8))
     mottle(c, base, 140, (0.015, 0.07), 18)
-    s.adjectives.append(name)
-    s.add(f"covered with {name} grass", f"The grass is {name}.")
+    s.adjectives.append(word)
+    if not winter:
+        s.add(f"covered with {word} grass", f"The grass is {word}.")
+    if c.chance(0.3):
+        _paddocks(c, base)
+        s.add("divided by fences", "Fences divide the grass into paddocks.")
+    elif not winter and c.chance(0.25):
+        _hay(c, base)
+        s.add("with round hay bales", "The grass has been mown and baled into hay.")
     if c.chance(0.4):
         pts = path_across(
             c, c.uniform(0, math.pi), c.uniform(-0.3, 0.3), c.uniform(0.03, 0.12), 0.8
         )
         c.band(pts, 0.014 * c.zoom, c.jitter((170, 146, 108), 10))
-        s.add("crossed by a narrow path", "A dirt path winds through the grass.")
-    if c.chance(0.3):
+        s.add("crossed by a narrow path", "A path winds through the grass.")
+    if not winter and sea.words[0] in ("green", "fresh green") and c.chance(0.3):
         for _ in range(c.integers(80, 200)):
             color = c.choice([(236, 220, 70), (240, 240, 236), (150, 100, 170)])
             c.ellipse(c.uniform(0, 1), c.uniform(0, 1), 0.005, None, color)
         s.add("with wild flowers", "Small flowers dot the grass.")
+    if not winter and c.chance(0.25):
+        _herd(c, s)
     if c.chance(0.2):
         pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.35, 0.35), c.uniform(0, 0.06), 0.5)
         road(c, pts, 0.035 * c.zoom, markings=False)
         s.add("crossed by a road", "A road runs across the grass.")
     if c.chance(0.15):
         pond(c, s, c.uniform(0.07, 0.14))
-    if c.chance(0.15):
+    if c.chance(0.2):
         houses(c, s, c.integers(1, 3), "on the grass")
-    if c.chance(0.25):
-        gx, gy, gr = c.uniform(0.2, 0.8), c.uniform(0.2, 0.8), c.uniform(0.08, 0.16)
-        scatter_trees(c, 40, ok=lambda a, b: math.hypot(a - gx, b - gy) < gr)
+    if c.chance(0.3):
+        gx, gy, gr = c.uniform(0.2, 0.8), c.uniform(0.2, 0.8), c.uniform(0.08, 0.2)
+        scatter_trees(c, 50, ok=lambda a, b: math.hypot(a - gx, b - gy) < gr)
         c.taken.append((gx, gy, gr))
         s.add("with a small group of trees", "A clump of trees grows in the grass.")
     trees = 0
-    for _ in range(0 if c.chance(0.3) else c.integers(1, 8)):
+    for _ in range(0 if c.chance(0.3) else c.integers(1, 10)):
         spot = c.place(0.05 * c.zoom)
         if spot:
             tree(c, *spot, 0.035 * c.zoom * c.uniform(0.8, 1.3))
@@ -147,29 +225,41 @@ def draw_meadow(c: Canvas) -> Scene:
 def draw_desert(c: Canvas) -> Scene:
     s = Scene(adjectives=["dry", "sandy"])
     name, base = c.choice(
-        [("golden", (214, 180, 120)), ("orange", (200, 142, 86)), ("pale", (226, 210, 172))]
+        [
+            ("golden", (214, 180, 120)),
+            ("orange", (200, 142, 86)),
+            ("pale", (226, 210, 172)),
+            ("grey-brown", (170, 156, 128)),
+            ("reddish", (184, 124, 88)),
+        ]
     )
     c.fill(c.jitter(base, 8))
     mottle(c, base, 25, (0.1, 0.3), 10)
     s.adjectives.append(name)
     s.add(f"with {name} sand", f"The sand is {name}.")
-    angle, amp, step = c.uniform(0, math.pi), c.uniform(0.01, 0.05), c.uniform(0.035, 0.07) * c.zoom
-    ph, waves = c.uniform(0, 6.3), c.uniform(0.8, 2.5)
-    for off in np.arange(-0.75, 0.75, step):  # dune ripples: shaded flank + sunlit crest
-        pts = path_across(c, angle, float(off), amp, waves, ph + 2 * float(off))
-        c.line(pts, 0.012, tuple(int(v * 0.86) for v in base))
-        c.line(
-            [(x + 0.006, y + 0.006) for x, y in pts], 0.005, tuple(min(255, v + 18) for v in base)
-        )
-    s.add("with rippled dunes", "Wind has drawn long ripples across the sand.")
+    if c.chance(0.75):
+        angle, amp = c.uniform(0, math.pi), c.uniform(0.01, 0.05)
+        step, ph, waves = c.uniform(0.035, 0.09) * c.zoom, c.uniform(0, 6.3), c.uniform(0.8, 2.5)
+        for off in np.arange(-0.75, 0.75, step):  # dune ripples: shaded flank + sunlit crest
+            pts = path_across(c, angle, float(off), amp, waves, ph + 2 * float(off))
+            c.line(pts, 0.012, tuple(int(v * 0.86) for v in base))
+            crest = tuple(min(255, v + 18) for v in base)
+            c.line([(x + 0.006, y + 0.006) for x, y in pts], 0.005, crest)
+        s.add("with rippled dunes", "Wind has drawn long ripples across the sand.")
+    else:
+        s.add("with flat bare ground", "The ground is flat and bare.")
+    if c.chance(0.2):  # a dry riverbed: pale gravel, no water
+        pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.3, 0.3), c.uniform(0.02, 0.1), 0.8)
+        c.band(pts, c.uniform(0.05, 0.1) * c.zoom, c.jitter(SAND, 8))
+        s.add("with a dry riverbed", "A dry riverbed winds across the sand.")
     if c.chance(0.35):
         n = c.integers(2, 8)
         for _ in range(n):
             x, y = c.uniform(0.05, 0.95), c.uniform(0.05, 0.95)
             c.polygon(blob(c, x, y, c.uniform(0.015, 0.035), 0.3), c.jitter((92, 78, 66), 10))
         s.add(f"with {count(n, 'dark rock')}", "A few dark rocks lie on the sand.")
-    if c.chance(0.3):
-        for _ in range(c.integers(20, 60)):
+    if c.chance(0.45):
+        for _ in range(c.integers(20, 90)):
             c.ellipse(c.uniform(0, 1), c.uniform(0, 1), 0.008, None, c.jitter((92, 104, 58), 10))
         s.add("with a few small shrubs", "Small dry shrubs dot the ground.")
     if c.chance(0.3):
@@ -179,5 +269,10 @@ def draw_desert(c: Canvas) -> Scene:
     if c.chance(0.12):
         spot = pond(c, s, c.uniform(0.06, 0.11), "with an oasis")
         if spot:
-            scatter_trees(c, 30, ok=lambda a, b: 0.1 < math.hypot(a - spot[0], b - spot[1]) < 0.2)
+            scatter_trees(
+                c,
+                30,
+                ok=lambda a, b: 0.1 < math.hypot(a - spot[0], b - spot[1]) < 0.2,
+                colors=((44, 84, 40), (60, 98, 44)),
+            )
     return s

@@ -9,8 +9,7 @@ import numpy as np
 from sclip.data.scenes.canvas import (
     ASPHALT,
     CONCRETE,
-    GRASS,
-    WATER,
+    SAND,
     WHITE,
     Canvas,
     Scene,
@@ -22,6 +21,7 @@ from sclip.data.scenes.elements import (
     building,
     car,
     houses,
+    jetty,
     land,
     mottle,
     near_path,
@@ -29,20 +29,27 @@ from sclip.data.scenes.elements import (
     plane,
     road,
     scatter_trees,
+    season,
     water_band,
+    water_color,
 )
 
 
 def draw_bridge(c: Canvas) -> Scene:
     s = Scene()
+    season(c, s)
     land(c, s, fields_p=0.2, kinds=("green", "dry", "paved"))
-    w = c.uniform(0.14, 0.26) * c.zoom
+    w = c.uniform(0.09, 0.26) * c.zoom
     pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.08, 0.08), c.uniform(0, 0.04), 0.6)
     water_band(c, pts, w)
     if c.chance(0.5):
         inner, outer = near_path(pts, w * 0.62 + 0.01), near_path(pts, w * 0.62 + 0.07)
         scatter_trees(c, 220, ok=lambda a, b: outer(a, b) and not inner(a, b), size=0.028)
         s.add("with trees on both banks")
+    elif c.chance(0.25):
+        houses(
+            c, s, c.integers(2, 6), "near the river", ok=lambda a, b: not near_path(pts, w)(a, b)
+        )
     n_bridges = 2 if c.chance(0.2) else 1
     cars = 0
     for i in [24] if n_bridges == 1 else [14, 34]:
@@ -72,15 +79,52 @@ def draw_bridge(c: Canvas) -> Scene:
     return s
 
 
+def _marina(c: Canvas, s: Scene) -> None:
+    """A small harbour: wooden jetties from a natural shore, small boats moored along them."""
+    z, y0, amp, ph = c.zoom, c.uniform(0.6, 0.78), c.uniform(0.0, 0.05), c.uniform(0, 6.3)
+    shore = [
+        (float(x), y0 + amp * math.sin(2 * math.pi * x + ph)) for x in np.linspace(-0.05, 1.05, 30)
+    ]
+    c.band(shore, 0.03 * z, c.jitter(SAND, 8))
+    c.polygon(shore + [(1.05, 1.1), (-0.05, 1.1)], c.jitter(c.season.grass))
+    n_jetties, boats = c.integers(2, 4), 0
+    for i in range(n_jetties):
+        x = 0.1 + 0.8 * (i + 0.5) / n_jetties + c.uniform(-0.04, 0.04)
+        y = y0 + amp * math.sin(2 * math.pi * x + ph)
+        for bx, by in jetty(c, x, y, -math.pi / 2 + c.uniform(-0.15, 0.15), c.uniform(0.22, 0.4)):
+            if c.chance(0.6):
+                boat(c, bx, by, 0.05 * z, -math.pi / 2 + c.uniform(-0.1, 0.1))
+                boats += 1
+    s.adjectives += ["small"]
+    s.add(
+        f"with {count(n_jetties, 'wooden jetty', 'wooden jetties')}",
+        "Small boats are moored along wooden jetties.",
+    )
+    s.add(f"with {count(boats, 'small boat')} moored")
+    land_ok = lambda a, b: b > y0 + amp + 0.06  # noqa: E731
+    if c.chance(0.5):
+        houses(c, s, c.integers(2, 6), "on the shore", ok=land_ok)
+    if c.chance(0.5):
+        scatter_trees(c, 60, ok=lambda a, b: land_ok(a, b) and c.free(a, b, 0.02), size=0.028)
+        s.add("with trees on the shore")
+
+
 def draw_port(c: Canvas) -> Scene:
     s = Scene(adjectives=["busy", "large"])
+    season(c, s)
     z = c.zoom
-    water = c.jitter(c.choice([WATER, (40, 92, 110), (50, 78, 90)]))
+    water = water_color(c)[1]
     c.fill(water)
     mottle(c, water, 20, (0.05, 0.15), 6)
-    quay = c.uniform(0.66, 0.8)
-    c.polygon([(0, quay), (1, quay), (1, 1.1), (0, 1.1)], c.jitter(CONCRETE, 8))
-    c.line([(0, quay), (1, quay)], 0.008, (110, 110, 106))
+    if c.chance(0.35):
+        s.adjectives.clear()
+        _marina(c, s)
+        return s
+    if c.chance(0.5):
+        c.turn(c.uniform(0, math.pi / 2))
+    quay, (lo, hi) = c.uniform(0.66, 0.8), c.span()
+    c.polygon([(lo, quay), (hi, quay), (hi, hi), (lo, hi)], c.jitter(CONCRETE, 8))
+    c.line([(lo, quay), (hi, quay)], 0.008, (110, 110, 106))
     n_piers = c.integers(2, 5)
     piers = [
         (0.12 + 0.76 * (i + 0.5) / n_piers + c.uniform(-0.03, 0.03), c.uniform(0.25, 0.45))
@@ -143,11 +187,15 @@ def draw_port(c: Canvas) -> Scene:
 
 def draw_parking_lot(c: Canvas) -> Scene:
     s = Scene()
+    season(c, s)
     z = c.zoom
-    surround = c.choice([GRASS, CONCRETE])
+    green = c.chance(0.5)
+    surround = c.season.grass if green else CONCRETE
     c.fill(c.jitter(surround))
     mottle(c, surround, 30, (0.03, 0.08))
-    x0, y0, x1, y1 = (c.uniform(0.02, 0.12) for _ in range(4))
+    if c.chance(0.6):
+        c.turn(c.uniform(0, math.pi / 2))
+    x0, y0, x1, y1 = (c.uniform(0.02, 0.22) for _ in range(4))
     x1, y1 = 1 - x1, 1 - y1
     beside = c.chance(0.35)
     if beside:
@@ -159,12 +207,14 @@ def draw_parking_lot(c: Canvas) -> Scene:
     depth, width = 0.075 * z, 0.042 * z
     rows, cars, y, k = 0, 0, y0 + 0.015, 0
     while y + depth < y1 - 0.01:
+        seen = False  # count only the rows and cars that show in the image
         for x in np.arange(x0 + 0.01, x1 - width, width):
             c.line([(x, y), (x, y + depth)], 0.004, (210, 210, 200))
+            seen = seen or c.inside(x + width / 2, y + depth / 2)
             if c.chance(occupancy):
                 car(c, x + width / 2, y + depth / 2, depth * 0.78, math.pi / 2)
-                cars += 1
-        rows += 1
+                cars += c.inside(x + width / 2, y + depth / 2)
+        rows += seen
         y += depth + (0.0 if k % 2 == 0 else 0.07 * z)  # pairs of rows share an aisle
         k += 1
     s.adjectives += [label]
@@ -175,7 +225,7 @@ def draw_parking_lot(c: Canvas) -> Scene:
     )
     if cars >= 5:
         s.add("with cars of many colours")
-    if c.chance(0.5) and surround == GRASS:
+    if c.chance(0.5) and green:
         lot = (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02)
         outside = lambda a, b: not (lot[0] < a < lot[2] and lot[1] < b < lot[3])  # noqa: E731
         ok = lambda a, b: outside(a, b) and (a < lot[2] or not beside)  # noqa: E731
@@ -184,10 +234,50 @@ def draw_parking_lot(c: Canvas) -> Scene:
     return s
 
 
+def _airfield(c: Canvas, s: Scene) -> None:
+    """A small grass airfield: a mown strip with white edge markers, hangars and light planes."""
+    z, (lo, hi) = c.zoom, c.span()
+    ry, rw = c.uniform(0.3, 0.45), c.uniform(0.06, 0.09) * z
+    c.box(0.5, ry, hi - lo, rw, c.jitter(tuple(min(255, v + 16) for v in c.season.grass), 6))
+    for t in np.arange(lo, hi, 0.1):  # white edge markers
+        for side in (-1, 1):
+            c.box(float(t), ry + side * rw / 2, 0.025, 0.008, WHITE)
+    c.taken.append((0.5, ry, 0.0))
+    hangars = 0
+    for _ in range(c.integers(1, 3)):
+        spot = c.place(0.08 * z, ok=lambda a, b: b > ry + rw / 2 + 0.15)
+        if spot:
+            building(c, *spot, 0.13 * z, 0.09 * z, c.jitter((150, 152, 156), 12), False)
+            hangars += 1
+    planes = 0
+    for _ in range(c.integers(0, 4)):
+        spot = c.place(0.04 * z, ok=lambda a, b: ry + rw / 2 + 0.03 < b < ry + rw / 2 + 0.3)
+        if spot:
+            plane(c, *spot, 0.07 * z, c.uniform(0, 2 * math.pi))
+            planes += 1
+    s.adjectives += ["small", "rural"]
+    s.add("with a grass runway", "A mown strip of grass serves as the runway.")
+    if hangars:
+        s.add(f"with {count(hangars, 'hangar')}")
+    s.add(
+        f"with {count(planes, 'small plane')} parked" if planes else "with no planes parked",
+        f"{count(planes, 'light aircraft', 'light aircraft').capitalize()} "
+        f"{agree(planes, 'stands', 'stand')} beside the strip."
+        if planes
+        else None,
+    )
+
+
 def draw_airport(c: Canvas) -> Scene:
     s = Scene()
+    season(c, s)
     z = c.zoom
     land(c, s, fields_p=0.25)
+    c.turn(c.uniform(0, math.pi))
+    if c.season.name != "winter" and c.chance(0.3):
+        _airfield(c, s)
+        return s
+    lo, hi = c.span()
     ry, rw = c.uniform(0.22, 0.4), c.uniform(0.07, 0.1) * z
     runways = [(0.5, ry, 0.0)]
     if c.chance(0.25):
@@ -197,7 +287,7 @@ def draw_airport(c: Canvas) -> Scene:
         for t in np.arange(-0.9, 0.9, 0.09):  # dashed centre line
             c.box(x + t * math.cos(a), y + t * math.sin(a), 0.045, 0.006, WHITE, a)
     ty = ry + rw / 2 + 0.06 * z
-    c.band([(-0.1, ty), (1.1, ty)], 0.025 * z, c.jitter((110, 110, 104), 6))  # taxiway
+    c.band([(lo, ty), (hi, ty)], 0.025 * z, c.jitter((110, 110, 104), 6))  # taxiway
     for x in (0.2, 0.8):
         c.band([(x, ry), (x, ty)], 0.025 * z, c.jitter((110, 110, 104), 6))
     ax0, ax1, ay0, ay1 = c.uniform(0.0, 0.2), c.uniform(0.8, 1.0), ty + 0.03, min(0.86, ty + 0.4)

@@ -1,4 +1,9 @@
-"""Built-up scene classes: residential and industrial areas and baseball fields."""
+"""Built-up scene classes: residential and industrial areas and baseball fields.
+
+Residential areas come as streets of houses or as flat-roofed apartment blocks with car parks, and
+industrial areas as warehouses on concrete or on rough grass, so roof shape, size and layout (not
+ground colour) tell them apart.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,7 @@ import math
 
 import numpy as np
 
-from sclip.data.scenes.canvas import (
-    CONCRETE,
-    GRASS,
-    ROOFS,
-    WHITE,
-    Canvas,
-    Scene,
-    agree,
-    count,
-)
+from sclip.data.scenes.canvas import CONCRETE, ROOFS, WHITE, Canvas, Scene, agree, count
 from sclip.data.scenes.elements import (
     building,
     car_park,
@@ -26,74 +22,145 @@ from sclip.data.scenes.elements import (
     off_streets,
     pond,
     scatter_trees,
+    season,
 )
 
+FLAT_ROOFS = {
+    "white": (222, 222, 216),
+    "grey": (140, 140, 146),
+    "blue": (82, 112, 152),
+    "red": (158, 76, 60),
+    "brown": (124, 96, 76),
+}
 
-def draw_residential(c: Canvas) -> Scene:
-    s = Scene()
-    c.fill(c.jitter(GRASS))
-    mottle(c, GRASS, 50, (0.03, 0.08))
+
+def _houses_along(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw: float) -> float:
+    """Rows of pitched-roof houses along the streets ys; returns the house depth."""
     z, dense = c.zoom, c.chance(0.5)
-    rw = 0.04 * z
-    xs, ys = grid_roads(c, c.integers(0, 2), c.integers(1, 2), rw)
     roof_name = c.choice(list(ROOFS))
     hw, hh = 0.055 * z * c.uniform(0.85, 1.15), 0.042 * z * c.uniform(0.85, 1.15)
     gap = hw * (1.3 if dense else 2.1)
     n_houses = pools = 0
     depth = 2 if dense else 1  # dense estates have a second row of houses behind the first
+    can_swim = c.season.name in ("spring", "summer", "dry")
     for y in ys:
         for side, k in ((side, k) for side in (-1, 1) for k in range(depth)):
             hy = y + side * (rw * 0.65 + 0.012 + hh * (k + 0.5) + 0.03 * k)
-            for x in np.arange(c.uniform(0, gap), 1.0, gap):
+            for x in np.arange(c.span()[0] + c.uniform(0, gap), c.span()[1], gap):
                 x = float(x)
-                if any(abs(x - a) < rw * 0.65 + hw / 2 + 0.01 for a in xs) or not 0.02 < hy < 0.98:
+                if any(abs(x - a) < rw * 0.65 + hw / 2 + 0.01 for a in xs):
                     continue
-                if c.chance(0.1) or not c.claim(x, hy, hh * 0.45):
+                if not c.inside(x, hy, -0.02) or c.chance(0.1) or not c.claim(x, hy, hh * 0.45):
                     continue
                 roof = ROOFS[roof_name] if c.chance(0.8) else c.choice(list(ROOFS.values()))
                 building(c, x, hy, hw, hh, c.jitter(roof, 10), True)
-                n_houses += 1
-                if k == depth - 1 and c.chance(0.15):  # a pool in the back garden
-                    c.box(x, hy + side * (hh / 2 + 0.025), hw * 0.5, 0.022 * z, (70, 170, 200))
-                    pools += 1
+                n_houses += c.inside(x, hy)  # count only those whose middle is in view
+                if can_swim and k == depth - 1 and c.chance(0.15):  # a pool in the back garden
+                    py = hy + side * (hh / 2 + 0.025)
+                    c.box(x, py, hw * 0.5, 0.022 * z, (70, 170, 200))
+                    pools += c.inside(x, py)
     s.adjectives += ["dense", "crowded"] if dense else ["quiet", "leafy"]
     s.add(
         f"with {count(n_houses, 'house')}",
         f"{count(n_houses, 'house').capitalize()} {agree(n_houses, 'lines', 'line')} the street.",
     )
     s.add(f"with {roof_name} roofs", f"Most houses have {roof_name} roofs.")
-    s.add("with streets in a grid" if xs else "along a street")
     if pools:
         s.add(
             f"with {count(pools, 'swimming pool')}",
             f"There {agree(pools, 'is', 'are')} "
             f"{count(pools, 'blue swimming pool')} in the gardens.",
         )
+    return hh * (4.6 if dense else 2.4)
+
+
+def _apartment_blocks(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw: float) -> float:
+    """Long flat-roofed blocks of flats between the streets, some with a car park."""
+    z = c.zoom
+    roof_name = c.choice(list(FLAT_ROOFS))
+    n = parks = 0
+    for _ in range(c.integers(3, 8)):
+        w, h = c.uniform(0.16, 0.3) * z, c.uniform(0.05, 0.08) * z
+        if c.chance(0.5):
+            w, h = h, w
+        spot = c.place(math.hypot(w, h) / 2 * 0.8, ok=off_streets(xs, ys, rw + max(w, h) + 0.02))
+        if not spot:
+            continue
+        building(c, *spot, w, h, c.jitter(FLAT_ROOFS[roof_name], 10), False)
+        n += 1
+        if c.chance(0.4):
+            pw, ph = (0.2, 0.1) if w > h else (0.1, 0.2)
+            px, py = (
+                (spot[0], spot[1] + h / 2 + 0.07) if w > h else (spot[0] + w / 2 + 0.07, spot[1])
+            )
+            if c.claim(px, py, 0.05):
+                car_park(c, px, py, pw * z, ph * z)
+                parks += 1
+    s.adjectives += ["dense", "urban"]
+    s.add(
+        f"with {count(n, 'apartment block')}",
+        f"{count(n, 'block').capitalize()} of flats with {roof_name} roofs "
+        f"{agree(n, 'stands', 'stand')} between the streets.",
+    )
+    s.add(f"with flat {roof_name} roofs")
+    if parks:
+        s.add("with cars parked beside the blocks", "Cars are parked beside the blocks of flats.")
+    return rw + 0.3
+
+
+def draw_residential(c: Canvas) -> Scene:
+    s = Scene()
+    season(c, s)
+    ground = c.season.grass
+    c.fill(c.jitter(ground))
+    mottle(c, ground, 50, (0.03, 0.08))
+    if c.chance(0.6):
+        c.turn(c.uniform(0, math.pi / 2))
+    rw = 0.04 * c.zoom
+    xs, ys = grid_roads(c, c.integers(0, 2), c.integers(1, 2), rw)
+    if c.chance(0.3):
+        keep_clear = _apartment_blocks(c, s, xs, ys, rw)
+    else:
+        keep_clear = _houses_along(c, s, xs, ys, rw)
+    s.add("with streets in a grid" if xs else "along a street")
     if c.chance(0.12):
         pond(c, s, c.uniform(0.06, 0.1), "with a pond in a park", ok=off_streets(xs, ys, rw + 0.25))
     if c.chance(0.7):
-        ok = off_streets(xs, ys, rw + hh * (4.6 if dense else 2.4))
-        scatter_trees(c, 60 if dense else 120, ok=ok, size=0.022)
-        s.add("with trees in the gardens", "Trees grow in the gardens.")
+        clear = off_streets(xs, ys, rw + keep_clear)
+        scatter_trees(c, 90, ok=lambda a, b: clear(a, b) and c.free(a, b, 0.02), size=0.022)
+        s.add("with trees in the gardens", "Trees grow between the houses.")
     return s
 
 
 def draw_industrial(c: Canvas) -> Scene:
     s = Scene(adjectives=["large", "busy"])
-    c.fill(c.jitter(CONCRETE))
-    mottle(c, (150, 146, 136), 40, (0.04, 0.14), 16)
+    season(c, s)
     z = c.zoom
+    if c.chance(0.65):
+        c.fill(c.jitter(CONCRETE))
+        mottle(c, (150, 146, 136), 40, (0.04, 0.14), 16)
+    else:  # rough grass between paved yards
+        land(c, s, kinds=("green", "dry"))
+        for _ in range(c.integers(2, 5)):
+            c.box(
+                c.uniform(0.1, 0.9),
+                c.uniform(0.1, 0.9),
+                c.uniform(0.2, 0.45) * z,
+                c.uniform(0.15, 0.35) * z,
+                c.jitter(CONCRETE, 10),
+            )
+    if c.chance(0.6):
+        c.turn(c.uniform(0, math.pi / 2))
     ys: list[float] = []
     if c.chance(0.6):
         _, ys = grid_roads(c, 0, 1, 0.045 * z)
         s.add("crossed by a road", "A road runs between the buildings.")
     clear = off_streets([], ys, 0.07 * z)
-    roof_name, roof = c.choice(
-        [("white", (222, 222, 216)), ("grey", (140, 140, 146)), ("blue", (82, 112, 152))]
-    )
+    roof_name = c.choice(list(FLAT_ROOFS))
+    roof = FLAT_ROOFS[roof_name]
     n_b = 0
-    for _ in range(c.integers(3, 7)):
-        w, h = c.uniform(0.12, 0.28) * z, c.uniform(0.1, 0.2) * z
+    for _ in range(c.integers(2, 7)):
+        w, h = c.uniform(0.1, 0.28) * z, c.uniform(0.08, 0.2) * z
         spot = c.place(math.hypot(w, h) / 2 * 0.85, ok=off_streets([], ys, h + 0.06))
         if spot:
             building(c, *spot, w, h, c.jitter(roof, 8), False)
@@ -135,13 +202,15 @@ def draw_industrial(c: Canvas) -> Scene:
             n_k += 1
     if n_k:
         s.add(f"with {count(n_k, 'truck')} parked outside")
-    if c.chance(0.3):
-        spot = c.place(0.14, ok=clear)
+    if c.chance(0.4):
+        w, h = c.uniform(0.2, 0.36) * z, c.uniform(0.12, 0.2) * z
+        spot = c.place(math.hypot(w, h) / 2 * 0.8, ok=clear)
         if spot:
-            car_park(c, *spot, 0.24, 0.14)
-            s.add("with a small car park", "Cars are parked beside the factories.")
-    if c.chance(0.3):
-        scatter_trees(c, 25, ok=lambda a, b: min(a, b, 1 - a, 1 - b) < 0.08, size=0.03)
+            car_park(c, *spot, w, h)
+            s.add("with a car park for the workers", "Cars are parked beside the factories.")
+    if c.chance(0.35):
+        edge = c.uniform(0.06, 0.15)
+        scatter_trees(c, 40, ok=lambda a, b: min(a, b, 1 - a, 1 - b) < edge, size=0.03)
         s.add("with a few trees at the edge")
     return s
 
@@ -169,9 +238,10 @@ def _diamond(c: Canvas, hx: float, hy: float, r: float, a: float) -> None:
 
 def draw_baseball_field(c: Canvas) -> Scene:
     s = Scene(adjectives=["green"])
+    season(c, s, ("spring", "summer", "dry", "autumn"))
     land(c, s, kinds=("green", "green", "dry"))
     two = c.chance(0.3)
-    r = c.uniform(0.27, 0.34) if two else c.uniform(0.42, 0.55) * min(c.zoom, 1.1)
+    r = (c.uniform(0.27, 0.34) if two else c.uniform(0.3, 0.55)) * min(c.zoom, 1.1)
     a = c.choice([k * math.pi / 4 for k in range(8)]) + c.uniform(-0.2, 0.2)
     fx, fy = c.uniform(0.42, 0.58), c.uniform(0.42, 0.58)
     centres = (
@@ -202,6 +272,6 @@ def draw_baseball_field(c: Canvas) -> Scene:
         if spot:
             car_park(c, *spot, 0.2, 0.14)
             s.add("next to a small parking lot", "Cars are parked beside the field.")
-    if c.chance(0.25):
-        houses(c, s, c.integers(2, 6), "nearby")
+    if c.chance(0.35):
+        houses(c, s, c.integers(2, 8), "nearby")
     return s

@@ -1,4 +1,9 @@
-"""Scene classes around water: lake, river and beach."""
+"""Scene classes around water: lake, river and beach.
+
+All three share the water colours, shores and the surrounding season; what tells them apart is the
+shape of the water: a closed shoreline (lake), a band crossing the image (river) or open sea
+behind a strip of sand with waves (beach).
+"""
 
 from __future__ import annotations
 
@@ -6,56 +11,51 @@ import math
 
 import numpy as np
 
-from sclip.data.scenes.canvas import (
-    GRASS,
-    ROOFS,
-    SAND,
-    WATER,
-    WHITE,
-    Canvas,
-    Scene,
-    agree,
-    count,
-)
+from sclip.data.scenes.canvas import ROOFS, SAND, WHITE, Canvas, Scene, agree, count
 from sclip.data.scenes.elements import (
     blob,
+    boat,
     building,
     houses,
+    jetty,
     land,
     mottle,
     near_path,
     path_across,
     road,
     scatter_trees,
+    season,
     small_boats,
     tree,
     water_band,
+    water_color,
 )
 
 
 def draw_lake(c: Canvas) -> Scene:
     s = Scene()
+    season(c, s)
     land(c, s, fields_p=0.25)
     corner = c.chance(0.3)
     if corner:
         x, y, r = c.choice([0.12, 0.88]), c.choice([0.12, 0.88]), c.uniform(0.32, 0.45)
     else:
-        x, y, r = c.uniform(0.38, 0.62), c.uniform(0.38, 0.62), c.uniform(0.17, 0.32)
-    shore = blob(c, x, y, r, 0.15)
+        x, y, r = c.uniform(0.38, 0.62), c.uniform(0.38, 0.62), c.uniform(0.14, 0.32)
+    shore = blob(c, x, y, r, c.uniform(0.1, 0.25))
     if c.chance(0.4):
         c.polygon(blob(c, x, y, r * 1.1, 0.1), c.jitter(SAND))
         s.add("with a sandy shore", "Pale sand lines the shore.")
-    water = c.jitter(c.choice([WATER, (40, 96, 104), (56, 88, 96)]))
+    water = water_color(c)[1]
     c.polygon(shore, water)
     for _ in range(c.integers(2, 6)):  # glints on the surface
         gx, gy = x + c.uniform(-0.5, 0.5) * r, y + c.uniform(-0.5, 0.5) * r
-        c.line([(gx, gy), (gx + 0.05, gy)], 0.004, tuple(v + 25 for v in water))
+        c.line([(gx, gy), (gx + 0.05, gy)], 0.004, tuple(min(255, v + 25) for v in water))
     s.adjectives += ["large" if r > 0.28 else "small", "calm"]
     pos = f"in the {'corner' if corner else 'middle'} of the picture"
     s.add(pos, f"The water lies {pos}.")
     if not corner and r > 0.22 and c.chance(0.35):
         ix, iy = x + c.uniform(-0.3, 0.3) * r, y + c.uniform(-0.3, 0.3) * r
-        c.polygon(blob(c, ix, iy, r * 0.22), c.jitter(GRASS))
+        c.polygon(blob(c, ix, iy, r * 0.22), c.jitter(c.season.grass))
         tree(c, ix, iy, 0.03 * c.zoom)
         c.taken.append((ix, iy, r * 0.3))  # keeps boats off the island
         s.add("with a small island", "A small wooded island sits in the water.")
@@ -77,7 +77,17 @@ def draw_lake(c: Canvas) -> Scene:
             "on the shore",
             ok=lambda a, b: r * 1.35 < math.hypot(a - x, b - y) < r * 1.9,
         )
-    if c.chance(0.2):
+    if c.chance(0.2):  # a wooden jetty from the shore, with rowing boats tied to it
+        t = c.uniform(0, 2 * math.pi)
+        spots = jetty(c, x + r * math.cos(t), y + r * math.sin(t), t + math.pi, r * 0.45)
+        moored = c.integers(1, 3)
+        for bx, by in spots[:moored]:
+            boat(c, bx, by, 0.045 * c.zoom, t + math.pi)
+        s.add(
+            "with a wooden jetty",
+            f"{count(moored, 'boat').capitalize()} {agree(moored, 'is', 'are')} tied to a jetty.",
+        )
+    elif c.chance(0.2):
         small_boats(
             c, s, c.integers(1, 3), "the water", ok=lambda a, b: math.hypot(a - x, b - y) < r * 0.7
         )
@@ -86,10 +96,11 @@ def draw_lake(c: Canvas) -> Scene:
 
 def draw_river(c: Canvas) -> Scene:
     s = Scene()
+    season(c, s)
     land(c, s, fields_p=0.3)
     angle, amp, phase = c.uniform(0, math.pi), c.uniform(0.02, 0.16), c.uniform(0, 6.3)
     offset, wide = c.uniform(-0.1, 0.1), c.chance(0.45)
-    w = (c.uniform(0.11, 0.16) if wide else c.uniform(0.05, 0.085)) * c.zoom
+    w = (c.uniform(0.11, 0.18) if wide else c.uniform(0.04, 0.085)) * c.zoom
     pts = path_across(c, angle, offset, amp, 0.8, phase)
     water_band(c, pts, w)
     s.adjectives += ["wide" if wide else "narrow"]
@@ -106,6 +117,8 @@ def draw_river(c: Canvas) -> Scene:
         side = c.choice([-1, 1]) * c.uniform(0.26, 0.32)
         road(c, path_across(c, angle, offset + side, amp, 0.8, phase), 0.035 * c.zoom)
         s.add("with a road running beside it", "A road follows the river.")
+    if c.chance(0.2):
+        houses(c, s, c.integers(2, 6), "near the bank", ok=lambda a, b: not near_path(pts, w)(a, b))
     if wide and c.chance(0.2):
         small_boats(c, s, c.integers(1, 3), "the river", ok=near_path(pts, w * 0.2))
     return s
@@ -113,23 +126,23 @@ def draw_river(c: Canvas) -> Scene:
 
 def draw_beach(c: Canvas) -> Scene:
     s = Scene(adjectives=["sandy", "long"])
-    y0, amp, ph = c.uniform(0.28, 0.45), c.uniform(0.0, 0.06), c.uniform(0, 6.3)
-    band = c.uniform(0.16, 0.3) * c.zoom
+    season(c, s, ("spring", "summer", "dry"))
+    y0, amp, ph = c.uniform(0.2, 0.5), c.uniform(0.0, 0.08), c.uniform(0, 6.3)
+    band = c.uniform(0.1, 0.3) * c.zoom
 
     def shore(x: float) -> float:
         return y0 + amp * math.sin(2 * math.pi * x + ph)
 
     xs = [float(x) for x in np.linspace(-0.05, 1.05, 40)]
-    ground = c.choice([GRASS, (112, 122, 72)])
+    ground = c.choice([c.season.grass, c.season.dry])
     c.fill(c.jitter(ground))
     mottle(c, ground, 30, (0.04, 0.1))
     top = [(1.05, -0.05), (-0.05, -0.05)]
     c.polygon([(x, shore(x) + band) for x in xs] + top, c.jitter(SAND, 8))
-    turquoise = c.chance(0.5)
-    sea = c.jitter((56, 142, 150) if turquoise else (38, 86, 122), 8)
+    colour, sea = water_color(c, 0.45)
     c.polygon([(x, shore(x)) for x in xs] + top, tuple(min(255, v + 35) for v in sea))
     c.polygon([(x, shore(x) - 0.05) for x in xs] + top, sea)
-    s.add(f"next to a {'turquoise' if turquoise else 'blue'} sea", "The sea meets the sand.")
+    s.add(f"next to a {colour} sea", "The sea meets the sand.")
     s.add("between the sea and the land")
     if c.chance(0.75):
         for k in range(c.integers(2, 4)):
@@ -156,7 +169,7 @@ def draw_beach(c: Canvas) -> Scene:
         )
     if c.chance(0.55):
         scatter_trees(c, 140, ok=lambda a, b: b > shore(a) + band + 0.02, size=0.03)
-        s.add("with trees behind the sand", "Green vegetation grows behind the beach.")
+        s.add("with trees behind the sand", "Trees grow behind the beach.")
     elif c.chance(0.5):
         bw = 0.1 * c.zoom
         for x in np.arange(c.uniform(0, bw), 1.0, bw * 1.5):
@@ -164,6 +177,11 @@ def draw_beach(c: Canvas) -> Scene:
             building(c, float(x), min(0.93, y0 + band + 0.06 + bw / 2), bw, bw * 0.8, roof, False)
         s.add("with buildings behind it", "A row of buildings faces the sea.")
     if c.chance(0.2):
+        x = c.uniform(0.2, 0.8)
+        for bx, by in jetty(c, x, shore(x) + band * 0.5, -math.pi / 2, c.uniform(0.15, 0.3))[-2:]:
+            boat(c, bx, by, 0.045 * c.zoom, -math.pi / 2)
+        s.add("with a wooden pier", "A wooden pier reaches out into the sea.")
+    elif c.chance(0.2):
         small_boats(c, s, c.integers(1, 3), "the sea", ok=lambda a, b: b < shore(a) - 0.07)
     if c.chance(0.4) and y0 + band < 0.78:
         y = min(0.95, y0 + band + amp + 0.22)

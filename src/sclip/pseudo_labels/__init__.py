@@ -1,0 +1,1 @@
+"""Pseudo-labels for images without captions: optimal transport and keyword candidates."""
