@@ -12,6 +12,7 @@ from sclip.evaluation.evaluate import EvalSet
 from sclip.features import read_features, rows_of
 from sclip.models import ModelConfig
 from sclip.training.loop import TrainData
+from sclip.training.methods import KeywordBank
 
 
 def train_data(
@@ -94,3 +95,28 @@ def fingerprint(*parts) -> str:
     """Short stable hash of JSON-able settings: names a run's checkpoint folder."""
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def keyword_bank(
+    keyword_vocabulary: pd.DataFrame,
+    keyword_candidates: pd.DataFrame,
+    keyword_features: dict,
+    paired_text_features: dict,
+    config: ModelConfig,
+) -> KeywordBank:
+    """Keyword states and a [paired caption rows × keywords] candidate matrix aligned with the
+    rows of paired_text_features."""
+    state, stage = read_features(keyword_features, config, "text", "keyword_features")
+    vocab = {k: i for i, k in enumerate(keyword_vocabulary["keyword"])}
+    if len(vocab) != keyword_features["keyword_id"].shape[0]:
+        raise ValueError(
+            "keyword_features do not match keyword_vocabulary: run the keywords pipeline again"
+        )
+    rows = rows_of(keyword_candidates["caption_id"], paired_text_features["caption_id"], "caption")
+    candidates = torch.zeros(
+        paired_text_features["caption_id"].shape[0], len(vocab), dtype=torch.bool
+    )
+    for row, words in zip(rows.tolist(), keyword_candidates["keywords"], strict=True):
+        for w in words:
+            candidates[row, vocab[w]] = True
+    return KeywordBank(state=state, stage=stage, candidates=candidates)

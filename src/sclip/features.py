@@ -127,3 +127,23 @@ def rows_of(ids, all_ids: torch.Tensor, what: str) -> torch.Tensor:
             "the features are stale: run the embedding pipeline again"
         )
     return torch.tensor([position[int(i)] for i in ids], dtype=torch.long)
+
+
+@torch.no_grad()
+def frozen_embeddings(
+    model: DualEncoder, tower: str, state: State, start: int, batch_size: int = 512, device="cpu"
+) -> torch.Tensor:
+    """The pretrained tower's pooled output (every stage but the projection head) from a cached
+    state: the frozen feature space that dataset-level pseudo-labels are computed in."""
+    if start >= len(model._stages(tower)):
+        raise ValueError(f"Cached {tower} state is past the projection head")
+    head = len(model._stages(tower)) - 1
+    if start > head:
+        raise ValueError(f"Cannot recover frozen {tower} features from stage {start}")
+    model.eval()
+    n = (next(iter(state.values())) if isinstance(state, dict) else state).shape[0]
+    out = []
+    for i in range(0, n, batch_size):
+        batch = state_to(index_state(state, slice(i, i + batch_size)), device)
+        out.append(model.run_stages(tower, batch, start, head).float().cpu())
+    return torch.cat(out)

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+METHODS = ("clip_ft", "hard_pl", "soft_pl", "s_clip")
 
 
 def make_project(tmp_path: Path, params: dict, catalog: dict | None = None) -> Path:
@@ -77,7 +78,7 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     report = json.loads(
         next((data / "08_reporting/metrics.json").glob("*/metrics.json")).read_text()
     )
-    assert set(report) == {"untrained", "clip_ft"}
+    assert set(report) == {"untrained", *METHODS}
     for model in report.values():
         assert {"val", "test"} <= set(model)
         assert 0 <= model["test"]["zero_shot_top1"] <= 100

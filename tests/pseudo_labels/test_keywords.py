@@ -42,7 +42,9 @@ def test_empty_vocabulary_is_a_clear_error():
 
 
 def test_merge_keeps_first_source_order_and_size():
-    merged = merge_vocabularies([("Forest", 1.0), ("river", 1.0)], [("forest", 0.1), ("lake", 0.2)], size=3)
+    merged = merge_vocabularies(
+        [("Forest", 1.0), ("river", 1.0)], [("forest", 0.1), ("lake", 0.2)], size=3
+    )
     assert merged == [("forest", 1.0), ("river", 1.0), ("lake", 0.2)]
 
 

@@ -56,7 +56,9 @@ def test_keyword_loss_averages_only_over_images_with_candidates():
 
 def test_keyword_loss_without_any_candidates_is_zero_with_a_graph():
     u = torch.randn(3, 4, requires_grad=True)
-    loss = keyword_loss(u, torch.randn(2, 4), torch.tensor(5.0), torch.zeros(3, 2, dtype=torch.bool))
+    loss = keyword_loss(
+        u, torch.randn(2, 4), torch.tensor(5.0), torch.zeros(3, 2, dtype=torch.bool)
+    )
     assert loss.item() == 0.0
     loss.backward()
 

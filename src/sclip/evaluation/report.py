@@ -73,3 +73,22 @@ def training_curves(histories: dict[str, list[dict]]):
         ax.grid(alpha=0.3)
     axes[0].legend()
     return fig
+
+
+def comparison_plot(table: pd.DataFrame, split: str = "test"):
+    """Bars per model: zero-shot top-1 and mean Recall@5 (both directions, one caption)."""
+    rows = table[table["split"] == split]
+    recall5 = (rows["i2t_r5_one"] + rows["t2i_r5_one"]) / 2
+    fig, ax = plt.subplots(figsize=(1.6 * len(rows) + 3, 3.8), constrained_layout=True)
+    pos = range(len(rows))
+    for offset, values, label in (
+        (-0.2, rows["zero_shot_top1"], "zero-shot top-1"),
+        (0.2, recall5, "mean R@5 (i2t, t2i; one caption)"),
+    ):
+        bars = ax.bar([p + offset for p in pos], values, 0.4, label=label)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks(list(pos), rows["model"])
+    ax.set_ylabel("%")
+    ax.set_title(f"Methods compared on {split}")
+    ax.legend(fontsize=8)
+    return fig

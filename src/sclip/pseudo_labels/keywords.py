@@ -59,7 +59,9 @@ def merge_vocabularies(*sources: Iterable[tuple[str, float]], size: int) -> list
     return out[:size]
 
 
-def yake_keywords(captions: Sequence[str], size: int, max_ngram: int = 2, language: str = "en") -> list[tuple[str, float]]:
+def yake_keywords(
+    captions: Sequence[str], size: int, max_ngram: int = 2, language: str = "en"
+) -> list[tuple[str, float]]:
     """Keywords mined from captions with YAKE (the reference's extractor). YAKE scores are
     lower-is-better; they are returned as given, best first."""
     import yake

@@ -27,12 +27,22 @@ def sinkhorn_plan(
         raise ValueError(f"Sinkhorn regularisation epsilon must be positive; got {epsilon}")
     n, m = cost.shape
     c = cost.detach().double()
-    a = torch.full((n,), 1.0 / n, dtype=torch.float64, device=c.device) if source_weights is None else source_weights.double()
-    b = torch.full((m,), 1.0 / m, dtype=torch.float64, device=c.device) if target_weights is None else target_weights.double()
+    a = (
+        torch.full((n,), 1.0 / n, dtype=torch.float64, device=c.device)
+        if source_weights is None
+        else source_weights.double()
+    )
+    b = (
+        torch.full((m,), 1.0 / m, dtype=torch.float64, device=c.device)
+        if target_weights is None
+        else target_weights.double()
+    )
     with warnings.catch_warnings():
         # POT warns when max_iter is hit; the marginal error is checked by callers and tests.
         warnings.simplefilter("ignore", UserWarning)
-        plan = ot.sinkhorn(a, b, c, float(epsilon), method="sinkhorn_log", numItermax=max_iter, stopThr=tol)
+        plan = ot.sinkhorn(
+            a, b, c, float(epsilon), method="sinkhorn_log", numItermax=max_iter, stopThr=tol
+        )
     return plan.to(cost.dtype)
 
 
@@ -44,7 +54,9 @@ def marginal_error(plan: torch.Tensor, source_weights=None, target_weights=None)
     return max((plan.sum(1) - a).abs().max().item(), (plan.sum(0) - b).abs().max().item())
 
 
-def caption_targets(unpaired: torch.Tensor, paired: torch.Tensor, epsilon: float, **kwargs) -> torch.Tensor:
+def caption_targets(
+    unpaired: torch.Tensor, paired: torch.Tensor, epsilon: float, **kwargs
+) -> torch.Tensor:
     """S-CLIP's caption-level pseudo-label: the row-normalised OT plan between L2-normalised
     unpaired images U and paired images X, with cost C = 1 − U Xᵀ. Row j is a distribution
     over the paired images' captions."""

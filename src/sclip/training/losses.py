@@ -42,7 +42,10 @@ def caption_loss(
 
 
 def keyword_targets(
-    unpaired_emb: torch.Tensor, keyword_emb: torch.Tensor, scale: torch.Tensor, candidates: torch.Tensor
+    unpaired_emb: torch.Tensor,
+    keyword_emb: torch.Tensor,
+    scale: torch.Tensor,
+    candidates: torch.Tensor,
 ) -> torch.Tensor:
     """S-CLIP's partial-label target over the vocabulary: w_k = a_k / Σ_{c∈cand} a_c on the
     candidate set, 0 elsewhere, a_k = s·cos(u, k), detached.
@@ -59,7 +62,10 @@ def keyword_targets(
 
 
 def keyword_loss(
-    unpaired_emb: torch.Tensor, keyword_emb: torch.Tensor, scale: torch.Tensor, candidates: torch.Tensor
+    unpaired_emb: torch.Tensor,
+    keyword_emb: torch.Tensor,
+    scale: torch.Tensor,
+    candidates: torch.Tensor,
 ) -> torch.Tensor:
     """L_kw = soft-CE(s·U Kᵀ, w), averaged over the unpaired images that HAVE candidates (the
     reference counts images without candidates as zeros in the mean, diluting the loss)."""

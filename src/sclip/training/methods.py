@@ -54,10 +54,18 @@ class CaptionPseudoLabel:
 
     uses_unpaired = True
 
-    def __init__(self, name: str, assignment: str, caption_weight: float = 0.5,
-                 sinkhorn_max_iter: int = 1000, sinkhorn_tol: float = 1e-6) -> None:
+    def __init__(
+        self,
+        name: str,
+        assignment: str,
+        caption_weight: float = 0.5,
+        sinkhorn_max_iter: int = 1000,
+        sinkhorn_tol: float = 1e-6,
+    ) -> None:
         if assignment not in ("hard", "soft", "ot"):
-            raise ValueError(f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot")
+            raise ValueError(
+                f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot"
+            )
         self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
         self.sinkhorn = {"max_iter": sinkhorn_max_iter, "tol": sinkhorn_tol}
 
@@ -82,7 +90,9 @@ class CaptionPseudoLabel:
 class SClip(CaptionPseudoLabel):
     """`s_clip`: L_con + ½·L_cap (OT) + ½·L_kw (keywords of the nearest paired caption)."""
 
-    def __init__(self, keywords: KeywordBank | None = None, keyword_weight: float = 0.5, **kwargs) -> None:
+    def __init__(
+        self, keywords: KeywordBank | None = None, keyword_weight: float = 0.5, **kwargs
+    ) -> None:
         super().__init__("s_clip", "ot", **kwargs)
         self.keywords, self.keyword_weight = keywords, keyword_weight
 

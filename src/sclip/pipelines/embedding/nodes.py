@@ -16,7 +16,8 @@ from sclip.training.loop import resolve_device
 log = logging.getLogger(__name__)
 
 
-def _setup(model_params: dict, embedding: dict):
+def embedding_setup(model_params: dict, embedding: dict):
+    """Model settings, the model on its device, and the device."""
     config = ModelConfig.from_params(model_params)
     if embedding.get("num_threads"):
         torch.set_num_threads(embedding["num_threads"])
@@ -24,7 +25,8 @@ def _setup(model_params: dict, embedding: dict):
     return config, build_model(config).to(device), device
 
 
-def _progress(embedding: dict) -> bool:
+def show_progress(embedding: dict) -> bool:
+    """Progress bars on a terminal only, unless `embedding.progress` says otherwise."""
     return embedding.get("progress", "auto") is True or (
         embedding.get("progress", "auto") == "auto" and sys.stderr.isatty()
     )
@@ -32,7 +34,7 @@ def _progress(embedding: dict) -> bool:
 
 def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
     """States entering the first trainable image stage, for every image of the dataset."""
-    config, encoder, device = _setup(model, embedding)
+    config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["image"]
     t0 = time.time()
     state = encode_image_files(
@@ -41,7 +43,7 @@ def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
         embedding.get("image_batch_size", 64),
         device,
         stage,
-        _progress(embedding),
+        show_progress(embedding),
     )
     log.info(
         "Encoded %d images in %.1f s (stage %d, state %s)",
@@ -57,7 +59,7 @@ def embed_captions(
     paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, model: dict, embedding: dict
 ) -> tuple[dict, dict]:
     """States entering the first trainable text stage, for paired and evaluation captions."""
-    config, encoder, device = _setup(model, embedding)
+    config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["text"]
     out = []
     for table in (paired_captions, eval_captions):
@@ -68,7 +70,7 @@ def embed_captions(
             embedding.get("text_batch_size", 256),
             device,
             stage,
-            _progress(embedding),
+            show_progress(embedding),
         )
         log.info("Encoded %d captions in %.1f s (stage %d)", len(table), time.time() - t0, stage)
         out.append(

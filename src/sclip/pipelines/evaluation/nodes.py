@@ -8,7 +8,7 @@ import pandas as pd
 
 from sclip.assemble import eval_set
 from sclip.evaluation.evaluate import Evaluator
-from sclip.evaluation.report import comparison_table, to_markdown, training_curves
+from sclip.evaluation.report import comparison_plot, comparison_table, to_markdown, training_curves
 from sclip.models import ModelConfig, build_model
 from sclip.training.loop import resolve_device
 
@@ -76,7 +76,9 @@ def evaluate_trained(
     model: dict,
     evaluation: dict,
 ) -> dict:
-    """Metrics of a fine-tuned model."""
+    """Metrics of a fine-tuned model (or a note that its method was skipped)."""
+    if trained.get("__metadata__", {}).get("skipped"):
+        return {"skipped": True}
     out = _evaluate(
         trained,
         image_features,
@@ -93,10 +95,18 @@ def evaluate_trained(
 
 def compare(
     methods: list[str], untrained: dict, *per_method
-) -> tuple[dict, str, pd.DataFrame, object]:
-    """Metrics JSON, markdown and CSV tables, and training curves for every model."""
+) -> tuple[dict, str, pd.DataFrame, object, object]:
+    """Metrics JSON, markdown and CSV tables, a bar plot and training curves for every model
+    that ran (skipped methods are left out)."""
     n = len(methods)
-    metrics = {"untrained": untrained, **dict(zip(methods, per_method[:n], strict=True))}
-    histories = dict(zip(methods, per_method[n:], strict=True))
+    trained = {m: r for m, r in zip(methods, per_method[:n], strict=True) if not r.get("skipped")}
+    metrics = {"untrained": untrained, **trained}
+    histories = {m: h for m, h in zip(methods, per_method[n:], strict=True) if m in trained}
     table = comparison_table(metrics)
-    return metrics, to_markdown(table, "S-CLIP comparison"), table, training_curves(histories)
+    return (
+        metrics,
+        to_markdown(table, "S-CLIP comparison"),
+        table,
+        comparison_plot(table),
+        training_curves(histories),
+    )

@@ -40,7 +40,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 *[f"{m}.metrics" for m in METHODS],
                 *[f"{m}.history" for m in METHODS],
             ],
-            ["comparison_metrics", "comparison_table", "comparison_csv", "training_curves"],
+            [
+                "comparison_metrics",
+                "comparison_table",
+                "comparison_csv",
+                "comparison_plot",
+                "training_curves",
+            ],
             name="compare_methods",
         )
     return Pipeline(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sclip.assemble import eval_set, fingerprint, train_data
+from sclip.assemble import eval_set, fingerprint, keyword_bank, train_data
 from sclip.evaluation.evaluate import Evaluator
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import TrainConfig
@@ -25,16 +25,34 @@ def train_method(
     image_split: pd.DataFrame,
     paired_captions: pd.DataFrame,
     eval_captions: pd.DataFrame,
+    keyword_vocabulary: pd.DataFrame,
+    keyword_candidates: pd.DataFrame,
+    keyword_features: dict,
     method: dict,
+    methods: list,
     model: dict,
     training: dict,
     evaluation: dict,
     checkpoints: dict,
 ) -> tuple[dict, list[dict]]:
-    """Train one method on the paired (and unpaired) data; select the epoch on `val`."""
+    """Train one method on the paired (and unpaired) data; select the epoch on `val`.
+    A method left out of `methods` is skipped: its outputs say so and the report omits it."""
+    name = method["name"]
+    if name not in methods:
+        log.info("%s is not in 'methods' %s: skipped", name, methods)
+        return {"__metadata__": {"skipped": True, "method": method}}, []
     model_config = ModelConfig.from_params(model)
     config = TrainConfig.from_params({**training, **(method.get("training") or {})})
-    algorithm = make_method(method["name"], **(method.get("options") or {}))
+    options = dict(method.get("options") or {})
+    if name == "s_clip" and options.get("keyword_weight", 0.5) > 0:
+        options["keywords"] = keyword_bank(
+            keyword_vocabulary,
+            keyword_candidates,
+            keyword_features,
+            paired_text_features,
+            model_config,
+        )
+    algorithm = make_method(name, **options)
     data = train_data(
         image_features, paired_text_features, image_split, paired_captions, model_config
     )
@@ -53,11 +71,10 @@ def train_method(
         evaluation,
         image_split.to_dict("list"),
         paired_captions["caption_id"].tolist(),
+        keyword_vocabulary["keyword"].tolist() if name == "s_clip" else None,
     )
     checkpoint_dir = (
-        Path(checkpoints["dir"]) / method["name"] / run_key
-        if checkpoints.get("enabled", True)
-        else None
+        Path(checkpoints["dir"]) / name / run_key if checkpoints.get("enabled", True) else None
     )
     result = train(
         encoder,
@@ -68,7 +85,7 @@ def train_method(
         checkpoint_dir,
         progress=checkpoints.get("progress", False),
     )
-    log.info("%s: selected epoch %d of %d", method["name"], result.selected_epoch, config.epochs)
+    log.info("%s: selected epoch %d of %d", name, result.selected_epoch, config.epochs)
     artifact = {
         **result.state,
         "__metadata__": {

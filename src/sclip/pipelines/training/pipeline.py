@@ -4,7 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from sclip.pipelines.training.nodes import train_method
 
-METHODS = ("clip_ft",)
+METHODS = ("clip_ft", "hard_pl", "soft_pl", "s_clip")
 SHARED_INPUTS = [
     "image_features",
     "paired_text_features",
@@ -13,8 +13,17 @@ SHARED_INPUTS = [
     "image_split",
     "paired_captions",
     "eval_captions",
+    "keyword_vocabulary",
+    "keyword_candidates",
+    "keyword_features",
 ]
-SHARED_PARAMS = ["params:model", "params:training", "params:evaluation", "params:checkpoints"]
+SHARED_PARAMS = [
+    "params:methods",
+    "params:model",
+    "params:training",
+    "params:evaluation",
+    "params:checkpoints",
+]
 
 
 def template() -> Pipeline:

@@ -1,0 +1,164 @@
+"""Nodes of the pseudo_labeling pipeline."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from sclip.features import encode_texts, frozen_embeddings, read_features, rows_of
+from sclip.models import ModelConfig, build_model
+from sclip.pseudo_labels.dataset_level import (
+    ASSIGNMENTS,
+    assign,
+    caption_closeness,
+    class_agreement,
+    ot_plan,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
+    config = ModelConfig.from_params(model)
+    encoder = build_model(config)
+    state, stage = read_features(image_features, config, "image", "image_features")
+    feats = frozen_embeddings(encoder, "image", state, stage)
+    ids = image_split.set_index("image_id")
+    rows = {
+        r: rows_of(ids.index[ids["role"] == r], image_features["image_id"], f"{r} image")
+        for r in ("paired", "unpaired")
+    }
+    return encoder, feats, rows
+
+
+def dataset_pseudo_labels(
+    image_features: dict,
+    image_split: pd.DataFrame,
+    keyword_candidates: pd.DataFrame,
+    model: dict,
+    pseudo_labeling: dict,
+) -> tuple[pd.DataFrame, dict]:
+    """Entropic OT between all unpaired and all paired images (frozen features): per unpaired
+    image its soft caption target (the plan), nearest paired image and keyword candidates."""
+    _, feats, rows = _frozen_image_features(image_features, image_split, model)
+    unpaired_ids = image_features["image_id"][rows["unpaired"]]
+    paired_ids = image_features["image_id"][rows["paired"]]
+    if len(unpaired_ids) == 0:
+        raise ValueError(
+            "There are no unpaired images to pseudo-label ('split.label_ratio' is 1.0?)"
+        )
+    t0 = time.time()
+    plan, error = ot_plan(
+        feats[rows["unpaired"]],
+        feats[rows["paired"]],
+        pseudo_labeling["epsilon"],
+        max_iter=pseudo_labeling.get("max_iter", 2000),
+        tol=pseudo_labeling.get("tol", 1e-9),
+    )
+    log.info(
+        "OT plan %s in %.1f s, marginal error %.2e", tuple(plan.shape), time.time() - t0, error
+    )
+    target = plan / plan.sum(dim=1, keepdim=True)
+    best = target.max(dim=1)
+    nearest = paired_ids[best.indices]
+    keywords = keyword_candidates.groupby("image_id")["keywords"].agg(
+        lambda ks: sorted({k for kw in ks for k in kw})
+    )
+    table = pd.DataFrame(
+        {
+            "image_id": unpaired_ids.numpy(),
+            "nearest_paired_image_id": nearest.numpy(),
+            "nearest_weight": best.values.float().numpy(),
+            "keyword_candidates": [keywords.get(int(i), []) for i in nearest],
+        }
+    )
+    artifact = {
+        "plan": plan.float(),
+        "unpaired_image_id": unpaired_ids,
+        "paired_image_id": paired_ids,
+        "__metadata__": {"epsilon": pseudo_labeling["epsilon"], "marginal_error": error},
+    }
+    return table, artifact
+
+
+def pseudo_label_quality(
+    ot_plan: dict,
+    image_features: dict,
+    images: pd.DataFrame,
+    image_split: pd.DataFrame,
+    paired_captions: pd.DataFrame,
+    unpaired_captions: pd.DataFrame,
+    model: dict,
+    pseudo_labeling: dict,
+) -> tuple[dict, object]:
+    """How good the caption pseudo-labels are, for OT vs nearest-neighbour vs softmax: class
+    agreement with the nearest paired image and, using the unpaired images' HIDDEN captions
+    (never used for training), text similarity between pseudo-caption and truth."""
+    encoder, feats, rows = _frozen_image_features(image_features, image_split, model)
+    labels = images.set_index("image_id")["label"]
+    paired_ids, unpaired_ids = ot_plan["paired_image_id"], ot_plan["unpaired_image_id"]
+    u, x = (
+        feats[rows_of(unpaired_ids, image_features["image_id"], "unpaired image")],
+        feats[rows_of(paired_ids, image_features["image_id"], "paired image")],
+    )
+    eps = pseudo_labeling["epsilon"]
+    plan = ot_plan["plan"].double()
+    targets = {
+        "ot": plan / plan.sum(1, keepdim=True),
+        **{m: assign(u, x, m, eps) for m in ASSIGNMENTS if m != "ot"},
+    }
+    ul, pl = labels.loc[unpaired_ids.numpy()].to_numpy(), labels.loc[paired_ids.numpy()].to_numpy()
+    quality = {
+        "epsilon": eps,
+        "marginal_error": ot_plan.get("__metadata__", {}).get("marginal_error"),
+        "n_unpaired": len(unpaired_ids),
+        "n_paired": len(paired_ids),
+        "chance_same_class": None,
+    }
+    if any(isinstance(v, str) for v in ul):
+        quality["chance_same_class"] = 100.0 * float(
+            pd.Series(pl).value_counts(normalize=True).pow(2).sum()
+        )
+    if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
+        paired_emb = _mean_caption_embedding(encoder, paired_captions, paired_ids)
+        hidden_emb = _mean_caption_embedding(encoder, unpaired_captions, unpaired_ids)
+    for name, t in targets.items():
+        quality[name] = {f"same_class_{k}": v for k, v in class_agreement(t, ul, pl).items()}
+        if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
+            quality[name]["caption_cosine"] = caption_closeness(
+                t, paired_emb.double(), hidden_emb.double()
+            )
+    log.info("Pseudo-label quality: %s", quality)
+    return quality, _quality_plot(quality)
+
+
+def _mean_caption_embedding(
+    encoder, captions: pd.DataFrame, image_ids: torch.Tensor
+) -> torch.Tensor:
+    """Normalised mean frozen text embedding of each image's captions, in image_ids order."""
+    state = encode_texts(encoder, captions["text"].tolist(), stop=0, progress=False)
+    emb = torch.nn.functional.normalize(frozen_embeddings(encoder, "text", state, 0), dim=-1)
+    frame = pd.DataFrame(emb.numpy()).groupby(captions["image_id"].to_numpy()).mean()
+    return torch.tensor(frame.loc[image_ids.numpy()].to_numpy())
+
+
+def _quality_plot(quality: dict):
+    fig, ax = plt.subplots(figsize=(6, 3.6), constrained_layout=True)
+    names = list(ASSIGNMENTS)
+    top1 = [quality[n]["same_class_top1"] or 0 for n in names]
+    mass = [quality[n]["same_class_mass"] or 0 for n in names]
+    pos = range(len(names))
+    ax.bar([p - 0.2 for p in pos], top1, 0.4, label="nearest paired image, same class")
+    ax.bar([p + 0.2 for p in pos], mass, 0.4, label="target mass on same class")
+    if quality.get("chance_same_class") is not None:
+        ax.axhline(quality["chance_same_class"], color="grey", ls="--", lw=1, label="chance")
+    ax.set_xticks(list(pos), ["OT (S-CLIP)", "nearest (Hard-PL)", "softmax (Soft-PL)"])
+    ax.set_ylabel("%")
+    ax.set_ylim(0, 100)
+    ax.set_title("Caption pseudo-label quality on unpaired images")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
