@@ -120,11 +120,13 @@ class ClassFolderDataset(AbstractDataset[None, pd.DataFrame]):
 
 
 class SyntheticScenesDataset(AbstractDataset[None, CaptionCorpus]):
-    """The built-in synthetic scene domain, generated under ``path`` on first load.
+    """The built-in synthetic scene domain, generated on first load.
 
     Loading calls :func:`sclip.data.synthetic.generate_synthetic_scenes` (idempotent; writes
-    ``dataset_synthetic.json``, ``images/`` and ``classes/`` under ``path``) and reads the
-    result as a Karpathy layout. It always "exists", since loading can produce it.
+    ``dataset_synthetic.json``, ``images/`` and ``classes/``) and reads the result as a Karpathy
+    layout. Each combination of settings (and generator version) gets its own sub-folder of
+    ``path``, so changing a setting never collides with, or overwrites, data already drawn.
+    It always "exists", since loading can produce it.
     """
 
     def __init__(
@@ -146,14 +148,25 @@ class SyntheticScenesDataset(AbstractDataset[None, CaptionCorpus]):
     def load(self) -> CaptionCorpus:
         from sclip.data.synthetic import generate_synthetic_scenes  # heavy, and optional here
 
+        root = self.root
         captions_file = generate_synthetic_scenes(
-            self._path,
+            root,
             seed=self._seed,
             images_per_class=self._images_per_class,
             image_size=self._image_size,
             captions_per_image=self._captions_per_image,
         )
-        return read_karpathy_captions(captions_file, self._path / "images", self._path / "classes")
+        return read_karpathy_captions(captions_file, root / "images", root / "classes")
+
+    @property
+    def root(self) -> Path:
+        """The folder these settings are drawn into."""
+        from sclip.data.synthetic import FORMAT_VERSION
+
+        return self._path / (
+            f"v{FORMAT_VERSION}_seed{self._seed}_n{self._images_per_class}"
+            f"_px{self._image_size}_cap{self._captions_per_image}"
+        )
 
     def save(self, data: None) -> None:
         _refuse_save(self)

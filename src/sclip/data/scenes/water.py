@@ -1,4 +1,4 @@
-"""Scene classes around water: lake, river and beach.
+"""Scene classes around water: lake, river, beach and port.
 
 All three share the water colours, shores and the surrounding season; what tells them apart is the
 shape of the water: a closed shoreline (lake), a band crossing the image (river) or open sea
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from sclip.data.scenes.canvas import ROOFS, SAND, WHITE, Canvas, Scene, agree, count
+from sclip.data.scenes.canvas import CONCRETE, ROOFS, SAND, WHITE, Canvas, Scene, agree, count
 from sclip.data.scenes.elements import (
     blob,
     boat,
@@ -187,4 +187,110 @@ def draw_beach(c: Canvas) -> Scene:
         y = min(0.95, y0 + band + amp + 0.22)
         road(c, [(-0.1, y), (1.1, y)], 0.035 * c.zoom)
         s.add("with a road along the coast")
+    return s
+
+
+def _marina(c: Canvas, s: Scene) -> None:
+    """A small harbour: wooden jetties from a natural shore, small boats moored along them."""
+    z, y0, amp, ph = c.zoom, c.uniform(0.6, 0.78), c.uniform(0.0, 0.05), c.uniform(0, 6.3)
+    shore = [
+        (float(x), y0 + amp * math.sin(2 * math.pi * x + ph)) for x in np.linspace(-0.05, 1.05, 30)
+    ]
+    c.band(shore, 0.03 * z, c.jitter(SAND, 8))
+    c.polygon(shore + [(1.05, 1.1), (-0.05, 1.1)], c.jitter(c.season.grass))
+    n_jetties, boats = c.integers(2, 4), 0
+    for i in range(n_jetties):
+        x = 0.1 + 0.8 * (i + 0.5) / n_jetties + c.uniform(-0.04, 0.04)
+        y = y0 + amp * math.sin(2 * math.pi * x + ph)
+        for bx, by in jetty(c, x, y, -math.pi / 2 + c.uniform(-0.15, 0.15), c.uniform(0.22, 0.4)):
+            if c.chance(0.6):
+                boat(c, bx, by, 0.05 * z, -math.pi / 2 + c.uniform(-0.1, 0.1))
+                boats += 1
+    s.adjectives += ["small"]
+    s.add(
+        f"with {count(n_jetties, 'wooden jetty', 'wooden jetties')}",
+        "Small boats are moored along wooden jetties.",
+    )
+    s.add(f"with {count(boats, 'small boat')} moored")
+    land_ok = lambda a, b: b > y0 + amp + 0.06  # noqa: E731
+    if c.chance(0.5):
+        houses(c, s, c.integers(2, 6), "on the shore", ok=land_ok)
+    if c.chance(0.5):
+        scatter_trees(c, 60, ok=lambda a, b: land_ok(a, b) and c.free(a, b, 0.02), size=0.028)
+        s.add("with trees on the shore")
+
+
+def draw_port(c: Canvas) -> Scene:
+    s = Scene(adjectives=["busy", "large"])
+    season(c, s)
+    z = c.zoom
+    water = water_color(c)[1]
+    c.fill(water)
+    mottle(c, water, 20, (0.05, 0.15), 6)
+    if c.chance(0.35):
+        s.adjectives.clear()
+        _marina(c, s)
+        return s
+    if c.chance(0.5):
+        c.turn(c.uniform(0, math.pi / 2))
+    quay, (lo, hi) = c.uniform(0.66, 0.8), c.span()
+    c.polygon([(lo, quay), (hi, quay), (hi, hi), (lo, hi)], c.jitter(CONCRETE, 8))
+    c.line([(lo, quay), (hi, quay)], 0.008, (110, 110, 106))
+    n_piers = c.integers(2, 5)
+    piers = [
+        (0.12 + 0.76 * (i + 0.5) / n_piers + c.uniform(-0.03, 0.03), c.uniform(0.25, 0.45))
+        for i in range(n_piers)
+    ]
+    pw, length = 0.035 * z, 0.085 * z
+    for x, plen in piers:
+        c.box(x, quay - plen / 2, pw, plen, c.jitter(CONCRETE, 8))
+        c.taken.append((x, quay - plen / 2, 0.0))
+    slots = [
+        (x + side * (pw / 2 + 0.018), quay - 0.02 - length / 2 - k * length * 1.15)
+        for x, plen in piers
+        for side in (-1, 1)
+        for k in range(int(plen / (length * 1.15)))
+    ]
+    boats = 0
+    for i in c.rng.permutation(len(slots))[: c.integers(1, 8)]:
+        boat(c, *slots[int(i)], length, -math.pi / 2)
+        boats += 1
+    for _ in range(c.integers(0, 3)):  # a few boats at anchor in open water
+        spot = c.place(length * 0.7, lo=0.08, hi=quay - max(p for _, p in piers) - 0.05)
+        if spot:
+            boat(c, *spot, length, c.uniform(0, 2 * math.pi))
+            boats += 1
+    s.add(
+        f"with {count(n_piers, 'pier')}",
+        f"{count(n_piers, 'pier').capitalize()} reach into the water.",
+    )
+    moored = f"{count(boats, 'boat')} {agree(boats, 'is', 'are')} moored in the harbour."
+    s.add(f"with {count(boats, 'boat')}", moored.capitalize())
+    if c.chance(0.6):
+        for i in range(c.integers(6, 24)):
+            c.box(
+                0.06 + 0.06 * (i % 12),
+                quay + 0.05 + 0.035 * (i // 12),
+                0.05 * z,
+                0.025,
+                c.jitter(
+                    c.choice([(180, 50, 40), (40, 80, 160), (210, 130, 40), (60, 130, 70)]), 10
+                ),
+            )
+        s.add(
+            "with colourful containers on the quay", "Colourful containers are stacked on the quay."
+        )
+    if c.chance(0.5):
+        building(
+            c,
+            c.uniform(0.3, 0.7),
+            min(0.94, quay + 0.18),
+            0.3,
+            0.1,
+            c.jitter((150, 150, 154), 10),
+            False,
+        )
+        s.add("with a warehouse on the quay")
+    elif c.chance(0.4):
+        houses(c, s, c.integers(2, 6), "behind the quay", ok=lambda a, b: b > quay + 0.06)
     return s
