@@ -5,7 +5,8 @@ returns a :class:`Scene` listing what it actually drew, so captions describe the
 Classes deliberately share elements (roads, trees, water, buildings, fields) so that telling them
 apart needs the whole layout, not a single colour.
 
-Modules: :mod:`.canvas` (surface, colours, caption helpers), :mod:`.elements` (shared elements),
+Modules: :mod:`.canvas` (surface, colours, seasons, caption helpers), :mod:`.elements` and
+:mod:`.built` (natural and built elements shared by several classes),
 :mod:`.nature`, :mod:`.water`, :mod:`.urban`, :mod:`.transport` (the classes) and :mod:`.photo`
 (camera effects).
 """
@@ -18,11 +19,12 @@ import numpy as np
 from PIL import Image
 
 from sclip.data.scenes.canvas import Canvas, Scene
+from sclip.data.scenes.coast import draw_beach, draw_port
 from sclip.data.scenes.nature import draw_desert, draw_farmland, draw_forest, draw_meadow
 from sclip.data.scenes.photo import photographic
-from sclip.data.scenes.transport import draw_airport, draw_bridge, draw_parking_lot, draw_port
+from sclip.data.scenes.transport import draw_airport, draw_bridge, draw_parking_lot
 from sclip.data.scenes.urban import draw_baseball_field, draw_industrial, draw_residential
-from sclip.data.scenes.water import draw_beach, draw_lake, draw_river
+from sclip.data.scenes.water import draw_lake, draw_river
 
 __all__ = ["DRAWERS", "Canvas", "Scene", "render"]
 

@@ -1,4 +1,4 @@
-"""Elements shared by several scene classes: trees, roads, water, buildings, vehicles, fields."""
+"""Natural elements shared by several scene classes: seasons, ground, trees, fields and water."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ import numpy as np
 
 from sclip.data.scenes.canvas import (
     ALL_SEASONS,
-    ASPHALT,
-    CAR_COLORS,
     CONCRETE,
-    ROOFS,
     SAND,
     SEASONS,
     SOIL,
     WATER,
-    WHITE,
     Canvas,
     Color,
     Point,
     Scene,
     Season,
-    agree,
-    count,
 )
 
 
@@ -89,13 +83,6 @@ def near_path(pts: Sequence[Point], d: float) -> Callable[[float, float], bool]:
     return lambda x, y: bool(np.min(np.hypot(arr[:, 0] - x, arr[:, 1] - y)) < d)
 
 
-def road(c: Canvas, pts: Sequence[Point], width: float, markings: bool = True) -> None:
-    c.band(pts, width, c.jitter(ASPHALT, 6))
-    if markings:  # dashed centre line
-        for i in range(0, len(pts) - 1, 2):
-            c.line(pts[i : i + 2], width * 0.08, (200, 200, 190))
-
-
 def blob(c: Canvas, x: float, y: float, r: float, irregular: float = 0.18) -> list[Point]:
     """An irregular closed outline (lakes, islands, clearings)."""
     angles = np.linspace(0, 2 * math.pi, 40, endpoint=False)
@@ -105,76 +92,6 @@ def blob(c: Canvas, x: float, y: float, r: float, irregular: float = 0.18) -> li
     return [
         (x + r * q * math.cos(a), y + r * q * math.sin(a)) for a, q in zip(angles, rad, strict=True)
     ]
-
-
-def building(c: Canvas, x: float, y: float, w: float, h: float, roof: Color, ridge: bool) -> None:
-    c.box(x + 0.012 * c.zoom, y + 0.012 * c.zoom, w, h, (52, 52, 50))  # shadow
-    c.box(x, y, w, h, roof)
-    if ridge:  # pitched roof: darker half and a ridge line
-        c.box(x, y + h / 4, w, h / 2, tuple(int(v * 0.82) for v in roof))
-        c.line([(x - w / 2, y), (x + w / 2, y)], 0.004, tuple(min(255, v + 30) for v in roof))
-
-
-def car(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
-    color = c.jitter(c.choice(CAR_COLORS), 8)
-    c.box(x, y, length, length * 0.48, color, angle)
-    c.box(
-        x + 0.1 * length * math.cos(angle),
-        y + 0.1 * length * math.sin(angle),
-        length * 0.3,
-        length * 0.4,
-        (50, 56, 64),
-        angle,
-    )  # windscreen
-
-
-def plane(c: Canvas, x: float, y: float, size: float, angle: float) -> None:
-    """An airliner silhouette, nose along angle."""
-    local = [
-        (0.5, 0),
-        (0.05, 0.05),
-        (-0.15, 0.5),
-        (-0.27, 0.5),
-        (-0.15, 0.05),
-        (-0.4, 0.05),
-        (-0.5, 0.2),
-        (-0.55, 0.2),
-        (-0.5, 0),
-        (-0.55, -0.2),
-        (-0.5, -0.2),
-        (-0.4, -0.05),
-        (-0.15, -0.05),
-        (-0.27, -0.5),
-        (-0.15, -0.5),
-        (0.05, -0.05),
-    ]
-    ca, sa = math.cos(angle), math.sin(angle)
-    for off, color in ((0.02 * size / 0.1, (60, 62, 60)), (0.0, c.jitter(WHITE, 10))):
-        c.polygon(
-            [
-                (x + off + size * (u * ca - v * sa), y + off + size * (u * sa + v * ca))
-                for u, v in local
-            ],
-            color,
-        )
-    c.box(x, y, size, size * 0.09, c.jitter(WHITE, 6), angle)
-
-
-def boat(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
-    ca, sa = math.cos(angle), math.sin(angle)
-    hull = [(0.5, 0), (0.25, 0.18), (-0.5, 0.18), (-0.5, -0.18), (0.25, -0.18)]
-    color = c.jitter(c.choice([WHITE, (180, 50, 40), (40, 70, 130), (90, 90, 90)]), 10)
-    c.polygon(
-        [(x + length * (u * ca - v * sa), y + length * (u * sa + v * ca)) for u, v in hull], color
-    )
-    c.box(
-        x - 0.12 * length * ca,
-        y - 0.12 * length * sa,
-        length * 0.35,
-        length * 0.22,
-        c.jitter(WHITE, 20),
-        angle,
-    )
 
 
 Rect = tuple[float, float, float, float]
@@ -190,10 +107,12 @@ def visible(c: Canvas, rect: Rect) -> bool:
     )
 
 
-def fields(c: Canvas, n: int, muted: float = 1.0) -> tuple[set[str], list[Rect]]:
-    """Patchwork of n rectangular crop fields with furrows in the season's crop colours; returns
-    the colour words used and the fields (x0, y0, x1, y1)."""
-    palette = c.season.crops
+def fields(
+    c: Canvas, n: int, muted: float = 1.0, palette: dict[str, Color] | None = None
+) -> tuple[set[str], list[Rect]]:
+    """Patchwork of n rectangular crop fields with furrows in the season's crop colours (or
+    palette's); returns the colour words of the fields in view and those fields (x0, y0, x1, y1)."""
+    palette = palette or c.season.crops
     lo, hi = c.span()
     rects: list[Rect] = [(lo, lo, hi, hi)]
     while len(rects) < n:  # split the largest field along its long side
@@ -250,19 +169,6 @@ def water_band(c: Canvas, pts: Sequence[Point], w: float) -> Color:
     return water
 
 
-def jetty(c: Canvas, x: float, y: float, angle: float, length: float) -> list[Point]:
-    """A narrow wooden pier from (x, y) along angle; returns mooring spots on both sides."""
-    ca, sa, w = math.cos(angle), math.sin(angle), 0.014 * c.zoom
-    c.box(x + ca * length / 2, y + sa * length / 2, length, w, c.jitter((150, 120, 84), 10), angle)
-    spots = []
-    for t in np.arange(0.25, 1.0, 0.3) * length:
-        for side in (-1, 1):
-            spots.append(
-                (x + ca * t - sa * side * 0.03 * c.zoom, y + sa * t + ca * side * 0.03 * c.zoom)
-            )
-    return spots
-
-
 def land(
     c: Canvas, s: Scene, fields_p: float = 0.0, kinds: Sequence[str] = ("green", "dry")
 ) -> None:
@@ -276,15 +182,6 @@ def land(
     c.fill(c.jitter(color))
     mottle(c, color, 40, (0.04, 0.12))
     s.add("in a paved town area" if kind == "paved" else c.season.country)
-
-
-def car_park(c: Canvas, x: float, y: float, w: float, h: float) -> None:
-    """A small asphalt lot with two rows of cars."""
-    c.box(x, y, w, h, c.jitter(ASPHALT, 6))
-    for i in range(int(w / 0.045)):
-        for side in (-1, 1):
-            if c.chance(0.6):
-                car(c, x - w / 2 + 0.045 * (i + 0.5), y + side * h / 4, 0.045, math.pi / 2)
 
 
 def pond(
@@ -301,57 +198,3 @@ def pond(
         c.polygon(blob(c, *spot, r, 0.2), c.jitter(WATER))
         s.add(detail, "A small pond of dark water lies in the scene.")
     return spot
-
-
-def houses(
-    c: Canvas, s: Scene, n: int, where_: str, ok: Callable[[float, float], bool] | None = None
-) -> None:
-    """Up to n small houses at free spots; describes how many were drawn."""
-    drawn = 0
-    for _ in range(n):
-        spot = c.place(0.045 * c.zoom, ok=ok)
-        if spot:
-            roof = c.jitter(c.choice(list(ROOFS.values())), 10)
-            building(c, *spot, 0.06 * c.zoom, 0.045 * c.zoom, roof, True)
-            drawn += 1
-    if drawn:
-        s.add(
-            f"with {count(drawn, 'house')} {where_}",
-            f"{count(drawn, 'house').capitalize()} {agree(drawn, 'stands', 'stand')} {where_}.",
-        )
-
-
-def small_boats(c: Canvas, s: Scene, n: int, on: str, ok: Callable[[float, float], bool]) -> None:
-    drawn = 0
-    for _ in range(n):
-        spot = c.place(0.035 * c.zoom, ok=ok)
-        if spot:
-            boat(c, *spot, 0.055 * c.zoom, c.uniform(0, 2 * math.pi))
-            drawn += 1
-    if drawn:
-        boats = count(drawn, "small boat")
-        verb = agree(drawn, "floats", "float")
-        s.add(f"with {boats} on {on}", f"{boats.capitalize()} {verb} on {on}.")
-
-
-def grid_roads(c: Canvas, n_v: int, n_h: int, width: float) -> tuple[list[float], list[float]]:
-    """Straight streets across the image; returns their x (vertical) and y (horizontal)."""
-    xs = sorted(c.uniform(0.15, 0.85) for _ in range(n_v))
-    ys = sorted(c.uniform(0.15, 0.85) for _ in range(n_h))
-    lo, hi = c.span()
-    for x in xs:
-        c.band([(x, lo), (x, hi)], width * 1.3, c.jitter(CONCRETE, 6))  # pavements
-    for y in ys:
-        c.band([(lo, y), (hi, y)], width * 1.3, c.jitter(CONCRETE, 6))
-    for x in xs:
-        road(c, [(x, lo), (x, hi)], width, markings=False)
-    for y in ys:
-        road(c, [(lo, y), (hi, y)], width, markings=False)
-    return xs, ys
-
-
-def off_streets(
-    xs: Sequence[float], ys: Sequence[float], d: float
-) -> Callable[[float, float], bool]:
-    """Whether a point is farther than d/2 from every street x=a and y=b."""
-    return lambda x, y: all(abs(x - a) > d / 2 for a in xs) and all(abs(y - b) > d / 2 for b in ys)

@@ -12,22 +12,42 @@ import math
 
 import numpy as np
 
+from sclip.data.scenes.built import (
+    building,
+    houses,
+    road,
+)
 from sclip.data.scenes.canvas import ROOFS, SAND, Canvas, Color, Scene, count, where
 from sclip.data.scenes.elements import (
     Rect,
     blob,
-    building,
     fields,
-    houses,
     mottle,
     path_across,
     pond,
-    road,
     scatter_trees,
     season,
     tree,
     water_band,
 )
+
+PLOUGHED: dict[str, Color] = {
+    "brown": (130, 98, 70),
+    "dark brown": (100, 78, 60),
+    "pale brown": (164, 134, 100),
+}
+
+
+def _plantation(c: Canvas, dense: bool) -> None:
+    """Trees planted in straight rows, a single kind per plantation."""
+    c.turn(c.uniform(0, math.pi / 2))
+    lo, hi = c.span()
+    step, color = c.uniform(0.035, 0.05) * c.zoom, c.choice(c.season.trees)
+    for x in np.arange(lo, hi, step):
+        for y in np.arange(lo, hi, step * c.uniform(0.9, 1.3)):
+            if c.chance(0.92):
+                tree(c, float(x), float(y), step * (0.5 if dense else 0.3), color)
+    c.turn(0.0)
 
 
 def draw_forest(c: Canvas) -> Scene:
@@ -43,8 +63,14 @@ def draw_forest(c: Canvas) -> Scene:
     mottle(c, floor, 40, (0.05, 0.15))
     cx, cy, cr = c.uniform(0.25, 0.75), c.uniform(0.25, 0.75), c.uniform(0.1, 0.16)
     clearing = c.chance(0.3)
-    n = c.integers(320, 480) if dense else c.integers(70, 150)
-    scatter_trees(c, int(n / c.zoom**2), size=0.036 * c.uniform(0.8, 1.2))
+    planted = c.chance(0.2)
+    if planted:
+        _plantation(c, dense)
+        s.adjectives.append("planted")
+        s.add("with trees planted in rows", "The trees stand in straight rows.")
+    else:
+        n = c.integers(320, 480) if dense else c.integers(70, 150)
+        scatter_trees(c, int(n / c.zoom**2), size=0.036 * c.uniform(0.8, 1.2))
     if dense:
         s.adjectives += ["dense", "thick"]
         s.add("with trees packed closely together", "Tree crowns cover almost all the ground.")
@@ -91,8 +117,12 @@ def draw_farmland(c: Canvas) -> Scene:
     season(c, s)
     if c.chance(0.7):
         c.turn(c.uniform(0, math.pi / 2))
-    used, rects = fields(c, c.integers(3, 9), muted=c.uniform(0.8, 1.0))
+    ploughed = c.season.name in ("spring", "autumn") and c.chance(0.3)
+    palette = PLOUGHED if ploughed else None
+    used, rects = fields(c, c.integers(3, 9), muted=c.uniform(0.8, 1.0), palette=palette)
     colors, n = " and ".join(sorted(used)), len(rects)
+    if ploughed:
+        s.add("with freshly ploughed fields", "The soil of the fields has just been ploughed.")
     s.add(
         f"divided into {count(n, 'field')}", f"{count(n, 'field').capitalize()} lie side by side."
     )

@@ -25,7 +25,10 @@ def photographic(
     for _ in range(k % 4):
         image = image.transpose(Image.Transpose.ROTATE_90)
     image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.4, 3.0))))
-    arr = np.asarray(image.resize((size, size), Image.Resampling.BOX), dtype=np.float32)
+    if rng.random() < 0.25:  # a coarser sensor: fewer pixels, scaled up again
+        coarse = int(size * rng.uniform(0.35, 0.7))
+        image = image.resize((coarse, coarse), Image.Resampling.BOX)
+    arr = np.asarray(image.resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)
     warmth = rng.uniform(-1.0, 1.0)  # evening sun to cold overcast light
     gain = rng.uniform(0.72, 1.25) * rng.uniform(0.93, 1.07, size=3)  # exposure, white balance
     gain *= np.array([1 + 0.09 * warmth, 1.0, 1 - 0.09 * warmth])
@@ -33,7 +36,7 @@ def photographic(
     arr = grey + (arr - grey) * rng.uniform(0.5, 1.3)  # saturation
     mean = arr.mean(axis=(0, 1))
     arr = (arr - mean) * rng.uniform(0.7, 1.15) + mean  # contrast
-    clouds = bool(rng.random() < 0.2)
+    clouds = bool(rng.random() < 0.3)
     if clouds:  # soft clouds over part of the scene, their shadows offset on the ground
         cover = np.clip((_smooth_noise(rng, 5, size) - rng.uniform(0.5, 1.0)) * 1.6, 0, 1)
         cover *= rng.uniform(0.5, 0.85)

@@ -6,6 +6,14 @@ import math
 
 import numpy as np
 
+from sclip.data.scenes.built import (
+    building,
+    car,
+    car_park,
+    houses,
+    plane,
+    road,
+)
 from sclip.data.scenes.canvas import (
     ASPHALT,
     CONCRETE,
@@ -16,56 +24,45 @@ from sclip.data.scenes.canvas import (
     count,
 )
 from sclip.data.scenes.elements import (
-    building,
-    car,
-    houses,
     land,
     mottle,
     near_path,
-    path_across,
-    plane,
-    road,
     scatter_trees,
     season,
-    water_band,
 )
+from sclip.data.scenes.water import river_banks, river_base
 
 
 def draw_bridge(c: Canvas) -> Scene:
     s = Scene()
-    season(c, s)
-    land(c, s, fields_p=0.2, kinds=("green", "dry", "paved"))
-    w = c.uniform(0.09, 0.26) * c.zoom
-    pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.08, 0.08), c.uniform(0, 0.04), 0.6)
-    water_band(c, pts, w)
-    if c.chance(0.5):
-        inner, outer = near_path(pts, w * 0.62 + 0.01), near_path(pts, w * 0.62 + 0.07)
-        scatter_trees(c, 220, ok=lambda a, b: outer(a, b) and not inner(a, b), size=0.028)
-        s.add("with trees on both banks")
-    elif c.chance(0.25):
-        houses(
-            c, s, c.integers(2, 6), "near the river", ok=lambda a, b: not near_path(pts, w)(a, b)
-        )
+    river = river_base(c, s)
+    pts, w = river.pts, river.width
     n_bridges = 2 if c.chance(0.2) else 1
-    cars = 0
-    for i in [24] if n_bridges == 1 else [14, 34]:
+    wide = c.chance(0.25)
+    rw, dw = (0.075 * c.zoom, 0.095 * c.zoom) if wide else (0.04 * c.zoom, 0.055 * c.zoom)
+    deck_color = c.jitter(c.choice([(176, 174, 168), (96, 96, 100)]), 8)
+    cars, first, streets = 0, c.integers(12, 36 if n_bridges == 1 else 20), []
+    for i in [first] if n_bridges == 1 else [first, first + 16]:
         (x0, y0), (x1, y1) = pts[i - 1], pts[i + 1]
         tx, ty = (x1 - x0) / math.hypot(x1 - x0, y1 - y0), (y1 - y0) / math.hypot(x1 - x0, y1 - y0)
         x, y, a = pts[i][0], pts[i][1], math.atan2(tx, -ty)  # across the river
-        road(c, [(x - 1.2 * ty, y + 1.2 * tx), (x + 1.2 * ty, y - 1.2 * tx)], 0.04 * c.zoom)
-        deck, dw = w * 1.25 + 0.08, 0.055 * c.zoom
+        ends = [(x - 1.5 * ty, y + 1.5 * tx), (x + 1.5 * ty, y - 1.5 * tx)]
+        road(c, ends, rw)
+        streets.append(near_path([tuple(p) for p in np.linspace(*ends, 80)], rw / 2 + 0.035))
+        deck = w * 1.25 + 0.08
         c.box(x + 0.02, y + 0.02, deck, dw, (30, 48, 60), a)  # shadow on the water
-        c.box(x, y, deck, dw, c.jitter((176, 174, 168), 8), a)
+        c.box(x, y, deck, dw, deck_color, a)
         for side in (-1, 1):  # railings
             ox, oy = -math.sin(a) * side * dw / 2, math.cos(a) * side * dw / 2
             c.box(x + ox, y + oy, deck, 0.006, WHITE, a)
-        for _ in range(c.integers(0, 3)):
+        for _ in range(c.integers(0, 4 if wide else 3)):
             t = (cars % 3 - 1) * deck / 3.5
             car(c, x + t * math.cos(a), y + t * math.sin(a), 0.04 * c.zoom, a)
-            cars += 1
-    s.adjectives += ["long" if w > 0.2 else "short", "concrete"]
-    s.add("over a river", "A road crosses the river on the bridge.")
-    s.add("carrying a road across the water")
+            cars += c.inside(x + t * math.cos(a), y + t * math.sin(a))
+    river_banks(c, s, river, keep_clear=lambda a, b: any(f(a, b) for f in streets))
+    s.adjectives += ["long" if w > 0.14 else "short", "concrete"]
+    s.add(f"over a {' '.join(river.words)} river", "A road crosses the river on the bridge.")
+    s.add("carrying a wide road across the water" if wide else "carrying a road across the water")
     if n_bridges == 2:
         s.add("next to a second bridge", "Two bridges cross the river.")
     s.add(
@@ -73,6 +70,29 @@ def draw_bridge(c: Canvas) -> Scene:
         f"{count(cars, 'car').capitalize()} {agree(cars, 'is', 'are')} on the bridge.",
     )
     return s
+
+
+def _next_to_lot(c: Canvas, s: Scene, edge: float, vertical: bool) -> None:
+    """Fill the ground beyond the lot (x > edge if vertical else y > edge): a shop, a street of
+    houses, trees or nothing."""
+    lo, hi = c.span()
+
+    def pt(u: float, v: float) -> tuple[float, float]:
+        return (u, v) if vertical else (v, u)
+
+    def beyond(a: float, b: float, gap: float) -> bool:
+        return (a if vertical else b) > edge + gap
+
+    kind = c.choice(["shop", "houses", "trees", "none"])
+    if kind == "shop" and hi - edge > 0.2:
+        size = pt(hi - edge - 0.06, hi - lo)
+        building(c, *pt((edge + 0.04 + hi) / 2, 0.5), *size, c.jitter((190, 190, 186), 14), False)
+        s.add("next to a large building", "A large flat-roofed building stands beside the cars.")
+    elif kind == "houses":
+        road(c, [pt(edge + 0.06, lo), pt(edge + 0.06, hi)], 0.04 * c.zoom, markings=False)
+        houses(c, s, c.integers(3, 8), "across the street", ok=lambda a, b: beyond(a, b, 0.12))
+    elif kind == "trees" and scatter_trees(c, 120, ok=lambda a, b: beyond(a, b, 0.03), size=0.03):
+        s.add("next to a group of trees", "Trees grow beside the parking lot.")
 
 
 def draw_parking_lot(c: Canvas) -> Scene:
@@ -85,13 +105,12 @@ def draw_parking_lot(c: Canvas) -> Scene:
     mottle(c, surround, 30, (0.03, 0.08))
     if c.chance(0.6):
         c.turn(c.uniform(0, math.pi / 2))
-    x0, y0, x1, y1 = (c.uniform(0.02, 0.22) for _ in range(4))
-    x1, y1 = 1 - x1, 1 - y1
-    beside = c.chance(0.35)
-    if beside:
-        x1 = c.uniform(0.6, 0.7)
-        building(c, (x1 + 1.05) / 2, 0.5, 1 - x1 - 0.06, 1.1, c.jitter((190, 190, 186), 14), False)
-        s.add("next to a large building", "A large flat-roofed building stands beside the cars.")
+    w, h = c.uniform(0.35, 0.96), c.uniform(0.35, 0.96)  # from most of the view to an eighth
+    x0, y0 = c.uniform(0.02, 0.98 - w), c.uniform(0.02, 0.98 - h)
+    x1, y1 = x0 + w, y0 + h
+    c.taken.append(((x0 + x1) / 2, (y0 + y1) / 2, max(w, h) / 2))
+    if max(1 - x1, 1 - y1) > 0.15:
+        _next_to_lot(c, s, x1 if 1 - x1 > 1 - y1 else y1, 1 - x1 > 1 - y1)
     c.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], c.jitter(ASPHALT, 8))
     label, occupancy = c.choice([("full", 0.92), ("half empty", 0.55), ("almost empty", 0.18)])
     depth, width = 0.075 * z, 0.042 * z
@@ -118,9 +137,8 @@ def draw_parking_lot(c: Canvas) -> Scene:
     if c.chance(0.5) and green:
         lot = (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02)
         outside = lambda a, b: not (lot[0] < a < lot[2] and lot[1] < b < lot[3])  # noqa: E731
-        ok = lambda a, b: outside(a, b) and (a < lot[2] or not beside)  # noqa: E731
-        scatter_trees(c, 120, ok=ok, size=0.028)
-        s.add("surrounded by trees")
+        if scatter_trees(c, 120, ok=lambda a, b: outside(a, b) and c.free(a, b), size=0.028):
+            s.add("with trees around it")
     return s
 
 
@@ -185,6 +203,10 @@ def draw_airport(c: Canvas) -> Scene:
     if c.chance(0.8):
         building(c, (ax0 + ax1) / 2, ay1 + 0.06, (ax1 - ax0) * 0.8, 0.1, c.jitter(WHITE, 25), False)
         s.add("next to a terminal building", "A long terminal building stands beside the apron.")
+    px = c.uniform(0.3, 0.7)
+    if c.chance(0.35) and c.inside(px, ay1 + 0.2, 0.05):
+        car_park(c, px, ay1 + 0.2, 0.3 * z, 0.12 * z)
+        s.add("with a car park behind the terminal", "Cars are parked behind the terminal.")
     planes, size = 0, 0.13 * z
     for _ in range(c.integers(0, 5)):
         spot = c.place(

@@ -11,15 +11,18 @@ import math
 
 import numpy as np
 
-from sclip.data.scenes.canvas import CONCRETE, ROOFS, WHITE, Canvas, Scene, agree, count
-from sclip.data.scenes.elements import (
+from sclip.data.scenes.built import (
     building,
     car_park,
+    containers,
     grid_roads,
     houses,
+    off_streets,
+)
+from sclip.data.scenes.canvas import CONCRETE, ROOFS, WHITE, Canvas, Scene, agree, count
+from sclip.data.scenes.elements import (
     land,
     mottle,
-    off_streets,
     pond,
     scatter_trees,
     season,
@@ -34,11 +37,13 @@ FLAT_ROOFS = {
 }
 
 
-def _houses_along(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw: float) -> float:
-    """Rows of pitched-roof houses along the streets ys; returns the house depth."""
-    z, dense = c.zoom, c.chance(0.5)
+def _houses_along(
+    c: Canvas, s: Scene, xs: list[float], ys: list[float], rw: float, dense: bool
+) -> float:
+    """Rows of pitched-roof houses along the streets ys; returns the depth kept clear of trees."""
+    z = c.zoom
     roof_name = c.choice(list(ROOFS))
-    hw, hh = 0.055 * z * c.uniform(0.85, 1.15), 0.042 * z * c.uniform(0.85, 1.15)
+    hw, hh = 0.062 * z * c.uniform(0.85, 1.15), 0.046 * z * c.uniform(0.85, 1.15)
     gap = hw * (1.3 if dense else 2.1)
     n_houses = pools = 0
     depth = 2 if dense else 1  # dense estates have a second row of houses behind the first
@@ -111,17 +116,17 @@ def _apartment_blocks(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw:
 def draw_residential(c: Canvas) -> Scene:
     s = Scene()
     season(c, s)
-    ground = c.season.grass
+    ground = c.season.dry if c.chance(0.3) else c.season.grass
     c.fill(c.jitter(ground))
     mottle(c, ground, 50, (0.03, 0.08))
     if c.chance(0.6):
         c.turn(c.uniform(0, math.pi / 2))
-    rw = 0.04 * c.zoom
-    xs, ys = grid_roads(c, c.integers(0, 2), c.integers(1, 2), rw)
+    rw, dense = 0.04 * c.zoom, c.chance(0.5)
+    xs, ys = grid_roads(c, c.integers(0, 2), c.integers(2, 3) if dense else c.integers(1, 2), rw)
     if c.chance(0.3):
         keep_clear = _apartment_blocks(c, s, xs, ys, rw)
     else:
-        keep_clear = _houses_along(c, s, xs, ys, rw)
+        keep_clear = _houses_along(c, s, xs, ys, rw, dense)
     s.add("with streets in a grid" if xs else "along a street")
     if c.chance(0.12):
         pond(c, s, c.uniform(0.06, 0.1), "with a pond in a park", ok=off_streets(xs, ys, rw + 0.25))
@@ -208,6 +213,12 @@ def draw_industrial(c: Canvas) -> Scene:
         if spot:
             car_park(c, *spot, w, h)
             s.add("with a car park for the workers", "Cars are parked beside the factories.")
+    if c.chance(0.25):
+        w, h = c.uniform(0.2, 0.35) * z, c.uniform(0.12, 0.22) * z
+        spot = c.place(math.hypot(w, h) / 2 * 0.8, ok=clear)
+        x0, y0 = spot or (0.0, 0.0)
+        if spot and containers(c, x0 - w / 2, y0 - h / 2, x0 + w / 2, y0 + h / 2, 0.05 * z):
+            s.add("with a yard full of containers", "Containers are stacked in a yard.")
     if c.chance(0.35):
         edge = c.uniform(0.06, 0.15)
         scatter_trees(c, 40, ok=lambda a, b: min(a, b, 1 - a, 1 - b) < edge, size=0.03)

@@ -1,0 +1,74 @@
+"""The methods' per-step losses, assembled from the library pieces as the paper states."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sclip.pseudo_labels.ot import caption_targets
+from sclip.training.losses import caption_loss, contrastive_loss, keyword_loss
+from sclip.training.methods import KeywordBank, StepInputs, make_method
+from tests.training.test_loop import tiny_model
+
+
+def step_inputs(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x, y, u = (torch.randn(n, 8, generator=g, requires_grad=True) for n in (4, 4, 6))
+    return StepInputs(x, y, u, caption_rows=torch.tensor([2, 0, 3, 1]))
+
+
+def test_clip_ft_is_the_plain_contrastive_loss():
+    model, step = tiny_model(), step_inputs()
+    out = make_method("clip_ft").losses(model, step)
+    assert set(out) == {"contrastive"}
+    torch.testing.assert_close(out["contrastive"], contrastive_loss(step.paired_images, step.captions, model.scale))
+
+
+@pytest.mark.parametrize("name", ["hard_pl", "soft_pl", "s_clip"])
+def test_pseudo_label_methods_use_unpaired_images_as_negatives(name):
+    model, step = tiny_model(), step_inputs()
+    out = make_method(name).losses(model, step)
+    expected = contrastive_loss(step.paired_images, step.captions, model.scale, step.unpaired_images)
+    torch.testing.assert_close(out["contrastive"], expected)
+
+
+def test_s_clip_losses_match_the_paper():
+    model, step = tiny_model(), step_inputs()
+    keywords = torch.randn(5, 6)  # states entering text stage 0 of the tiny model
+    candidates = torch.zeros(4, 5, dtype=torch.bool)  # per paired caption ROW
+    candidates[0, [1, 2]] = True
+    candidates[2, 4] = True
+    method = make_method("s_clip", keywords=KeywordBank(keywords, 0, candidates))
+    out = method.losses(model, step)
+    s = model.scale
+    x, y, u = (F.normalize(t, dim=-1) for t in (step.paired_images, step.captions, step.unpaired_images))
+    plan = caption_targets(u, x, epsilon=1 / s.item())
+    torch.testing.assert_close(out["caption"], 0.5 * caption_loss(step.unpaired_images, step.captions, s, plan))
+    # keyword candidates come from the caption of each unpaired image's nearest paired image
+    nearest = plan.argmax(dim=1)
+    cand = candidates[step.caption_rows[nearest]]
+    k = model.encode_text(keywords, 0)
+    torch.testing.assert_close(out["keyword"], 0.5 * keyword_loss(step.unpaired_images, k, s, cand))
+    total = sum(out.values())
+    total.backward()
+    # gradients reach the projection heads through every loss
+    assert model.text_stages[1].proj.weight.grad.abs().sum() > 0
+
+
+def test_hard_and_soft_targets():
+    model, step = tiny_model(), step_inputs()
+    hard = make_method("hard_pl")
+    u, x = step.unpaired_images, step.paired_images
+    t = hard.targets(model, u, x)
+    assert torch.equal(t.argmax(1), (F.normalize(u, dim=-1) @ F.normalize(x, dim=-1).T).argmax(1))
+    assert torch.equal(t.sum(1), torch.ones(6))
+    soft = make_method("soft_pl").targets(model, u, x)
+    torch.testing.assert_close(soft, (model.scale * F.normalize(u, dim=-1) @ F.normalize(x, dim=-1).T).softmax(1).detach())
+
+
+def test_unknown_method_and_bad_options():
+    with pytest.raises(ValueError, match="Unknown training method 'sclip'"):
+        make_method("sclip")
+    with pytest.raises(ValueError, match="Bad options for method 'hard_pl'"):
+        make_method("hard_pl", keyword_weight=1.0)
