@@ -73,20 +73,42 @@ def encode_texts(
     stop: int | None = None,
     progress: bool = True,
 ) -> State:
-    """States entering text stage `stop` for captions. All texts share one padded length so
-    token-level states can be stacked."""
+    """States entering text stage `stop` for captions.
+
+    Texts are batched by length and each batch is trimmed to its longest text (right padding
+    changes nothing under the attention mask), which saves most of the work on long-tailed
+    caption sets; token-level states are padded back to one width so they stack."""
     stop = model.first_trainable["text"] if stop is None else stop
     model.eval()
     tokens = model.tokenize(texts)
+    width = tokens["attention_mask"].shape[1]
+    order = torch.argsort(tokens["attention_mask"].sum(1), stable=True)
     out = []
     for sl in tqdm(
         _batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress
     ):
-        state = model.run_stages("text", state_to(index_state(tokens, sl), device), 0, stop)
-        out.append(state_to(state, "cpu"))
+        batch = index_state(tokens, order[sl])
+        length = int(batch["attention_mask"].sum(1).max())
+        batch = {k: v[:, :length] for k, v in batch.items()}
+        state = state_to(model.run_stages("text", state_to(batch, device), 0, stop), "cpu")
+        out.append(_pad_tokens(state, length, width))
+    inverse = torch.argsort(order)
     if isinstance(out[0], dict):
-        return {k: torch.cat([o[k] for o in out]) for k in out[0]}
-    return torch.cat(out)
+        return {k: torch.cat([o[k] for o in out])[inverse] for k in out[0]}
+    return torch.cat(out)[inverse]
+
+
+def _pad_tokens(state: State, length: int, width: int) -> State:
+    """Right-pad token-level tensors (dim 1 == length) of a text state to `width` with zeros."""
+    if not isinstance(state, dict) or length == width:
+        return state
+    padded = {}
+    for k, v in state.items():
+        if v.dim() >= 2 and v.shape[1] == length:
+            pad = torch.zeros((v.shape[0], width - length, *v.shape[2:]), dtype=v.dtype)
+            v = torch.cat([v, pad], dim=1)
+        padded[k] = v
+    return padded
 
 
 def features_artifact(

@@ -20,10 +20,11 @@ from PIL import Image
 
 from sclip.data.scenes.canvas import Canvas, Scene
 from sclip.data.scenes.coast import draw_beach, draw_port
+from sclip.data.scenes.industry import draw_industrial
 from sclip.data.scenes.nature import draw_desert, draw_farmland, draw_forest, draw_meadow
 from sclip.data.scenes.photo import photographic
 from sclip.data.scenes.transport import draw_airport, draw_bridge, draw_parking_lot
-from sclip.data.scenes.urban import draw_baseball_field, draw_industrial, draw_residential
+from sclip.data.scenes.urban import draw_baseball_field, draw_residential
 from sclip.data.scenes.water import draw_lake, draw_river
 
 __all__ = ["DRAWERS", "Canvas", "Scene", "render"]

@@ -50,6 +50,17 @@ def car(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
     )  # windscreen
 
 
+def truck(c: Canvas, x: float, y: float, length: float, angle: float) -> None:
+    """A lorry: a long trailer and a short cab in front, nose along angle."""
+    ca, sa = math.cos(angle), math.sin(angle)
+    trailer = c.jitter(c.choice([WHITE, (170, 172, 176), (150, 60, 50), (60, 90, 150)]), 10)
+    c.box(
+        x - 0.12 * length * ca, y - 0.12 * length * sa, length * 0.76, length * 0.3, trailer, angle
+    )
+    cab = c.jitter(c.choice(CAR_COLORS), 8)
+    c.box(x + 0.38 * length * ca, y + 0.38 * length * sa, length * 0.2, length * 0.28, cab, angle)
+
+
 def plane(c: Canvas, x: float, y: float, size: float, angle: float) -> None:
     """An airliner silhouette, nose along angle."""
     local = [

@@ -29,6 +29,13 @@ ROOFS: dict[str, Color] = {
     "grey": (122, 122, 128),
     "brown": (118, 84, 60),
 }
+FLAT_ROOFS: dict[str, Color] = {  # warehouses, blocks of flats
+    "white": (222, 222, 216),
+    "grey": (140, 140, 146),
+    "blue": (82, 112, 152),
+    "red": (158, 76, 60),
+    "brown": (124, 96, 76),
+}
 CAR_COLORS: tuple[Color, ...] = (
     (230, 230, 230),
     (30, 30, 34),

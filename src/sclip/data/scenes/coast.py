@@ -72,7 +72,16 @@ def draw_beach(c: Canvas) -> Scene:
             f"with {count(n, 'umbrella')}",
             f"{umbrellas} {agree(n, 'stands', 'stand')} on the sand.",
         )
-    if c.chance(0.55):
+    if c.chance(0.3):  # dunes held by tufts of grass
+        c.polygon(
+            [(x, shore(x) + band) for x in xs] + [(hi, hi), (lo, hi)], c.jitter((206, 190, 148), 8)
+        )
+        for _ in range(c.integers(60, 160)):
+            spot = (c.uniform(lo, hi), c.uniform(lo, hi))
+            if spot[1] > shore(spot[0]) + band + 0.015:
+                c.ellipse(*spot, c.uniform(0.006, 0.014), None, c.jitter(c.season.dry, 14))
+        s.add("with grassy dunes behind it", "Dunes with tufts of grass rise behind the sand.")
+    elif c.chance(0.55):
         scatter_trees(c, 140, ok=lambda a, b: b > shore(a) + band + 0.02, size=0.03)
         s.add("with trees behind the sand", "Trees grow behind the beach.")
     elif c.chance(0.5):
@@ -104,16 +113,25 @@ def _marina(c: Canvas, s: Scene) -> None:
     shore = [
         (float(x), y0 + amp * math.sin(2 * math.pi * x + ph)) for x in np.linspace(-0.05, 1.05, 30)
     ]
-    c.band(shore, 0.03 * z, c.jitter(SAND, 8))
     c.polygon(shore + [(1.05, 1.1), (-0.05, 1.1)], c.jitter(c.season.grass))
-    n_jetties, boats = c.integers(2, 4), 0
+    c.band(shore, 0.04 * z, c.jitter(CONCRETE, 8))  # the harbour wall and promenade
+    n_jetties, boats = c.integers(3, 6), 0
     for i in range(n_jetties):
-        x = 0.1 + 0.8 * (i + 0.5) / n_jetties + c.uniform(-0.04, 0.04)
+        x = 0.08 + 0.84 * (i + 0.5) / n_jetties + c.uniform(-0.02, 0.02)
         y = y0 + amp * math.sin(2 * math.pi * x + ph)
-        for bx, by in jetty(c, x, y, -math.pi / 2 + c.uniform(-0.15, 0.15), c.uniform(0.22, 0.4)):
-            if c.chance(0.6):
-                boat(c, bx, by, 0.05 * z, -math.pi / 2 + c.uniform(-0.1, 0.1))
-                boats += 1
+        for bx, by in jetty(c, x, y, -math.pi / 2 + c.uniform(-0.1, 0.1), c.uniform(0.25, 0.42)):
+            if c.chance(0.8):  # berthed side-on, bows towards the jetty
+                boat(c, bx, by, 0.06 * z, 0.0 if bx > x else math.pi)
+                boats += c.inside(bx, by)
+    if c.chance(0.6):  # a breakwater of grey stone sheltering the basin
+        side = c.choice([-0.02, 1.02])
+        top = y0 - c.uniform(0.45, 0.55)
+        arm = [(side, y0), (side, top), (0.5 + (0.5 - side) * 0.2, top)]
+        arm = [
+            tuple(p) for a, b in zip(arm[:-1], arm[1:], strict=True) for p in np.linspace(a, b, 12)
+        ]
+        c.band(arm, 0.05 * z, c.jitter((132, 130, 124), 8))
+        s.add("sheltered by a breakwater", "A stone breakwater shelters the harbour.")
     s.adjectives += ["small"]
     s.add(
         f"with {count(n_jetties, 'wooden jetty', 'wooden jetties')}",

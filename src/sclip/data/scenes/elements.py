@@ -198,3 +198,17 @@ def pond(
         c.polygon(blob(c, *spot, r, 0.2), c.jitter(WATER))
         s.add(detail, "A small pond of dark water lies in the scene.")
     return spot
+
+
+def town_ground(c: Canvas, paved: float) -> None:
+    """Ground between town buildings: all paved, or grass with a few paved yards (uncaptioned)."""
+    if c.chance(paved):
+        c.fill(c.jitter(CONCRETE))
+        mottle(c, (150, 146, 136), 40, (0.04, 0.14), 16)
+        return
+    ground = c.season.dry if c.chance(0.3) else c.season.grass
+    c.fill(c.jitter(ground))
+    mottle(c, ground, 50, (0.03, 0.08))
+    for _ in range(c.integers(0, 4)):  # yards and squares
+        w, h = c.uniform(0.15, 0.4) * c.zoom, c.uniform(0.1, 0.3) * c.zoom
+        c.box(c.uniform(0.1, 0.9), c.uniform(0.1, 0.9), w, h, c.jitter(CONCRETE, 10))

@@ -50,6 +50,28 @@ def _plantation(c: Canvas, dense: bool) -> None:
     c.turn(0.0)
 
 
+def _forest_edge(c: Canvas, s: Scene) -> None:
+    """Where the forest ends: open grass or a crop field beyond a line, trees along the edge."""
+    a, off = c.uniform(0, 2 * math.pi), c.uniform(0.18, 0.35)
+    nx, ny = math.cos(a), math.sin(a)
+    crops = c.chance(0.5)
+    name = c.choice(list(c.season.crops))
+    color = c.jitter(c.season.crops[name] if crops else c.season.grass, 10)
+    c.box(0.5 + nx * (off + 1), 0.5 + ny * (off + 1), 2, 3, color, a)
+    if crops:  # furrows along the edge
+        for d in np.arange(off + 0.02, 1.0, c.uniform(0.012, 0.022) * c.zoom):
+            mx, my = 0.5 + nx * d, 0.5 + ny * d
+            c.line(
+                [(mx - ny, my + nx), (mx + ny, my - nx)], 0.004, tuple(int(v * 0.85) for v in color)
+            )
+    scatter_trees(c, 60, ok=lambda x, y: abs((x - 0.5) * nx + (y - 0.5) * ny - off) < 0.025)
+    c.taken.append((0.5 + nx * (off + 0.5), 0.5 + ny * (off + 0.5), 0.45))
+    if crops:
+        s.add("next to a field", f"The trees end at a {name} field.")
+    else:
+        s.add("next to open grass", "The trees end at open grass.")
+
+
 def draw_forest(c: Canvas) -> Scene:
     s = Scene()
     sea = season(c, s)
@@ -88,6 +110,22 @@ def draw_forest(c: Canvas) -> Scene:
         c.polygon(blob(c, cx, cy, cr), c.jitter(sea.grass))
         c.taken.append((cx, cy, cr))
         s.add(f"with a clearing {where(cx, cy)}", "A small clearing opens among the trees.")
+    elif c.chance(0.2):  # a felled patch: bare ground, stumps and tracks
+        fx, fy, fr = c.uniform(0.2, 0.8), c.uniform(0.2, 0.8), c.uniform(0.14, 0.28)
+        ground = (214, 216, 220) if winter else (124, 100, 74)
+        c.polygon(blob(c, fx, fy, fr, 0.3), c.jitter(ground, 10))
+        for _ in range(int(60 * fr / 0.2)):
+            a, d = c.uniform(0, 2 * math.pi), fr * math.sqrt(c.uniform(0, 0.7))
+            c.ellipse(fx + d * math.cos(a), fy + d * math.sin(a), 0.005, None, (82, 66, 50))
+        c.line(
+            [(fx - fr, fy + c.uniform(-0.1, 0.1)), (fx + fr, fy + c.uniform(-0.1, 0.1))],
+            0.006,
+            (96, 80, 62),
+        )
+        c.taken.append((fx, fy, fr))
+        s.add("with a patch of felled trees", "Part of the forest has been cut down.")
+    if not clearing and c.chance(0.3):
+        _forest_edge(c, s)
     if c.chance(0.15):
         pond(c, s, c.uniform(0.07, 0.13))
     if c.chance(0.35):
@@ -112,9 +150,39 @@ def _hedges(c: Canvas, rects: list[Rect], p: float) -> int:
     return n
 
 
+def _pivots(c: Canvas, s: Scene) -> Scene:
+    """Round fields watered by centre-pivot irrigation on dry ground, in a grid."""
+    c.fill(c.jitter(c.season.dry))
+    mottle(c, c.season.dry, 40, (0.04, 0.12))
+    r = c.uniform(0.14, 0.24) * c.zoom
+    c.turn(c.uniform(0, math.pi / 2))
+    lo, hi = c.span()
+    colors, n, ox, oy = set(), 0, c.uniform(0, 2 * r), c.uniform(0, 2 * r)
+    for x in np.arange(lo + ox, hi + r, 2.1 * r):
+        for y in np.arange(lo + oy, hi + r, 2.1 * r):
+            x, y = float(x), float(y)
+            if c.chance(0.12):
+                continue
+            name = c.choice(list(c.season.crops))
+            c.ellipse(x, y, r, None, c.jitter(c.season.crops[name], 10))
+            a = c.uniform(0, 2 * math.pi)
+            c.line([(x, y), (x + r * math.cos(a), y + r * math.sin(a))], 0.005, (200, 200, 196))
+            if c.inside(x, y):
+                n += 1
+                colors.add(name)
+    words = " and ".join(sorted(colors))
+    s.add(f"with {count(n, 'round field')}", "Round fields are watered by pivot irrigation.")
+    if words:
+        s.add(f"with {words} round fields", f"The round fields are {words}.")
+    return s
+
+
 def draw_farmland(c: Canvas) -> Scene:
     s = Scene(adjectives=["rural", "cultivated"])
     season(c, s)
+    if c.season.name in ("summer", "dry") and c.chance(0.4):
+        s.adjectives.append("irrigated")
+        return _pivots(c, s)
     if c.chance(0.7):
         c.turn(c.uniform(0, math.pi / 2))
     ploughed = c.season.name in ("spring", "autumn") and c.chance(0.3)
@@ -204,6 +272,10 @@ def draw_meadow(c: Canvas) -> Scene:
     base, word = (sea.dry, sea.words[1]) if dry else (sea.grass, sea.words[0])
     c.fill(c.jitter(base, 8))
     mottle(c, base, 140, (0.015, 0.07), 18)
+    for _ in range(c.integers(150, 350)):  # tussocks of long grass
+        c.ellipse(
+            c.uniform(0, 1), c.uniform(0, 1), c.uniform(0.003, 0.007), None, c.jitter(base, 26)
+        )
     s.adjectives.append(word)
     if not winter:
         s.add(f"covered with {word} grass", f"The grass is {word}.")
@@ -226,7 +298,7 @@ def draw_meadow(c: Canvas) -> Scene:
         s.add("with wild flowers", "Small flowers dot the grass.")
     if not winter and c.chance(0.25):
         _herd(c, s)
-    if c.chance(0.2):
+    if c.chance(0.12):
         pts = path_across(c, c.uniform(0, math.pi), c.uniform(-0.35, 0.35), c.uniform(0, 0.06), 0.5)
         road(c, pts, 0.035 * c.zoom, markings=False)
         s.add("crossed by a road", "A road runs across the grass.")

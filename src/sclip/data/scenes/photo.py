@@ -26,7 +26,7 @@ def photographic(
         image = image.transpose(Image.Transpose.ROTATE_90)
     image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.4, 3.0))))
     if rng.random() < 0.25:  # a coarser sensor: fewer pixels, scaled up again
-        coarse = int(size * rng.uniform(0.35, 0.7))
+        coarse = int(size * rng.uniform(0.45, 0.75))
         image = image.resize((coarse, coarse), Image.Resampling.BOX)
     arr = np.asarray(image.resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)
     warmth = rng.uniform(-1.0, 1.0)  # evening sun to cold overcast light
@@ -38,8 +38,8 @@ def photographic(
     arr = (arr - mean) * rng.uniform(0.7, 1.15) + mean  # contrast
     clouds = bool(rng.random() < 0.3)
     if clouds:  # soft clouds over part of the scene, their shadows offset on the ground
-        cover = np.clip((_smooth_noise(rng, 5, size) - rng.uniform(0.5, 1.0)) * 1.6, 0, 1)
-        cover *= rng.uniform(0.5, 0.85)
+        cover = np.clip((_smooth_noise(rng, 5, size) - rng.uniform(0.8, 1.3)) * 1.6, 0, 1)
+        cover *= rng.uniform(0.4, 0.7)
         dx, dy = (int(v) for v in rng.integers(-size // 10, size // 10 + 1, size=2))
         shadow = np.roll(cover, (dy, dx), axis=(0, 1))
         arr *= 1 - 0.45 * shadow[..., None]

@@ -13,6 +13,7 @@ from sclip.data.scenes.built import (
     houses,
     plane,
     road,
+    truck,
 )
 from sclip.data.scenes.canvas import (
     ASPHALT,
@@ -29,6 +30,7 @@ from sclip.data.scenes.elements import (
     near_path,
     scatter_trees,
     season,
+    tree,
 )
 from sclip.data.scenes.water import river_banks, river_base
 
@@ -111,29 +113,63 @@ def draw_parking_lot(c: Canvas) -> Scene:
     c.taken.append(((x0 + x1) / 2, (y0 + y1) / 2, max(w, h) / 2))
     if max(1 - x1, 1 - y1) > 0.15:
         _next_to_lot(c, s, x1 if 1 - x1 > 1 - y1 else y1, 1 - x1 > 1 - y1)
-    c.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], c.jitter(ASPHALT, 8))
+    gravel = c.chance(0.25)
+    c.polygon(
+        [(x0, y0), (x1, y0), (x1, y1), (x0, y1)],
+        c.jitter((172, 158, 130) if gravel else ASPHALT, 8),
+    )
     label, occupancy = c.choice([("full", 0.92), ("half empty", 0.55), ("almost empty", 0.18)])
-    depth, width = 0.075 * z, 0.042 * z
+    lorries = c.chance(0.2)
+    depth, width = (0.13 * z, 0.055 * z) if lorries else (0.075 * z, 0.042 * z)
+    vehicle = truck if lorries else car
+    slant = c.choice([0.0, 0.0, 0.5])  # angled parking in some lots
+    islands = not gravel and c.chance(0.3)  # planted strips between back-to-back rows
     rows, cars, y, k = 0, 0, y0 + 0.015, 0
     while y + depth < y1 - 0.01:
         seen = False  # count only the rows and cars that show in the image
-        for x in np.arange(x0 + 0.01, x1 - width, width):
-            c.line([(x, y), (x, y + depth)], 0.004, (210, 210, 200))
-            seen = seen or c.inside(x + width / 2, y + depth / 2)
+        for x in np.arange(x0 + 0.01, x1 - width - depth * slant, width):
+            if not gravel:
+                c.line([(x, y), (x + depth * slant, y + depth)], 0.004, (210, 210, 200))
+            cx, cy = x + width / 2 + depth * slant / 2, y + depth / 2
+            seen = seen or c.inside(cx, cy)
             if c.chance(occupancy):
-                car(c, x + width / 2, y + depth / 2, depth * 0.78, math.pi / 2)
-                cars += c.inside(x + width / 2, y + depth / 2)
+                vehicle(c, cx, cy, depth * 0.78, math.pi / 2 - slant * 0.8)
+                cars += c.inside(cx, cy)
         rows += seen
-        y += depth + (0.0 if k % 2 == 0 else 0.07 * z)  # pairs of rows share an aisle
+        if islands and k % 2 == 0:
+            c.box(
+                (x0 + x1) / 2,
+                y + depth + 0.012 * z,
+                x1 - x0 - 0.02,
+                0.022 * z,
+                c.jitter(c.season.grass),
+            )
+            for x in np.arange(x0 + 0.03, x1 - 0.02, 0.09 * z):
+                tree(c, float(x), y + depth + 0.012 * z, 0.02 * z)
+        y += depth + (0.024 * z if islands else 0.0) if k % 2 == 0 else depth + 0.07 * z
         k += 1
     s.adjectives += [label]
-    s.add(f"with {count(rows, 'row')} of parking spaces", "White lines mark the parking spaces.")
+    if gravel:
+        s.adjectives.append("gravel")
+        s.add(
+            f"with {count(rows, 'row')} of parked cars" if rows else "with a gravel surface",
+            "The cars stand on gravel.",
+        )
+    else:
+        s.add(
+            f"with {count(rows, 'row')} of parking spaces", "White lines mark the parking spaces."
+        )
+    if islands:
+        s.add("with rows of trees between the spaces", "Strips of trees divide the rows of cars.")
+    kind = "lorry" if lorries else "car"
     s.add(
-        f"with {count(cars, 'car')}" if cars else "with no cars",
-        f"The lot is {label}." if label != "full" else "Cars fill almost every space.",
+        f"with {count(cars, kind, 'lorries' if lorries else None)}" if cars else f"with no {kind}s",
+        f"The lot is {label}."
+        if label != "full"
+        else f"{kind.capitalize()}s fill almost every space.",
     )
     if cars >= 5:
-        s.add("with cars of many colours")
+        s.add("with cars of many colours" if not lorries else "for lorries")
     if c.chance(0.5) and green:
         lot = (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02)
         outside = lambda a, b: not (lot[0] < a < lot[2] and lot[1] < b < lot[3])  # noqa: E731
@@ -176,14 +212,48 @@ def _airfield(c: Canvas, s: Scene) -> None:
     )
 
 
+def _gates(c: Canvas, s: Scene) -> None:
+    """A close view of a terminal: pier fingers reaching into the apron, planes at the gates."""
+    z, (lo, hi) = c.zoom, c.span()
+    ty = c.uniform(0.65, 0.85)
+    c.polygon([(lo, lo), (hi, lo), (hi, ty), (lo, ty)], c.jitter(CONCRETE, 8))
+    for x in np.arange(lo, hi, 0.2 * z):  # painted taxi lines
+        c.line([(float(x), lo), (float(x), ty)], 0.004, (216, 186, 60))
+    building(c, 0.5, ty + 0.07, hi - lo, 0.14, c.jitter(WHITE, 25), False)
+    planes, size = 0, c.uniform(0.16, 0.22) * z
+    for x in np.arange(c.uniform(0.1, 0.25), 0.95, size * 1.5):
+        x = float(x)
+        c.box(x - size * 0.6, ty - 0.12 * z, 0.025 * z, 0.24 * z, c.jitter((200, 200, 196), 8))
+        if c.chance(0.75) and c.inside(x, ty - size * 0.6, 0.02):
+            plane(c, x, ty - size * 0.6, size, math.pi / 2)
+            planes += 1
+        for _ in range(c.integers(0, 2)):  # service vehicles
+            c.box(
+                x + c.uniform(-0.3, 0.3) * size,
+                ty - c.uniform(0.02, 0.3),
+                0.03 * z,
+                0.015 * z,
+                c.jitter(WHITE, 10),
+            )
+    s.adjectives += ["busy"] if planes >= 3 else ["quiet"]
+    s.add("next to a terminal building", "A long terminal building stands beside the apron.")
+    s.add(
+        f"with {count(planes, 'plane')} at the gates" if planes else "with no planes at the gates",
+        f"{count(planes, 'plane').capitalize()} {agree(planes, 'is', 'are')} parked at the terminal gates.",
+    )
+
+
 def draw_airport(c: Canvas) -> Scene:
     s = Scene()
     season(c, s)
     z = c.zoom
     land(c, s, fields_p=0.25)
     c.turn(c.uniform(0, math.pi))
-    if c.season.name != "winter" and c.chance(0.3):
+    if c.season.name != "winter" and c.chance(0.25):
         _airfield(c, s)
+        return s
+    if c.chance(0.3):
+        _gates(c, s)
         return s
     lo, hi = c.span()
     ry, rw = c.uniform(0.22, 0.4), c.uniform(0.07, 0.1) * z
@@ -208,7 +278,7 @@ def draw_airport(c: Canvas) -> Scene:
         car_park(c, px, ay1 + 0.2, 0.3 * z, 0.12 * z)
         s.add("with a car park behind the terminal", "Cars are parked behind the terminal.")
     planes, size = 0, 0.13 * z
-    for _ in range(c.integers(0, 5)):
+    for _ in range(0 if c.chance(0.35) else c.integers(1, 5)):
         spot = c.place(
             size * 0.5,
             ok=lambda a, b: (

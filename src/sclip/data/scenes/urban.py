@@ -1,4 +1,4 @@
-"""Built-up scene classes: residential and industrial areas and baseball fields.
+"""Residential areas and baseball fields.
 
 Residential areas come as streets of houses or as flat-roofed apartment blocks with car parks, and
 industrial areas as warehouses on concrete or on rough grass, so roof shape, size and layout (not
@@ -14,27 +14,18 @@ import numpy as np
 from sclip.data.scenes.built import (
     building,
     car_park,
-    containers,
     grid_roads,
     houses,
     off_streets,
 )
-from sclip.data.scenes.canvas import CONCRETE, ROOFS, WHITE, Canvas, Scene, agree, count
+from sclip.data.scenes.canvas import FLAT_ROOFS, ROOFS, WHITE, Canvas, Scene, agree, count
 from sclip.data.scenes.elements import (
     land,
-    mottle,
     pond,
     scatter_trees,
     season,
+    town_ground,
 )
-
-FLAT_ROOFS = {
-    "white": (222, 222, 216),
-    "grey": (140, 140, 146),
-    "blue": (82, 112, 152),
-    "red": (158, 76, 60),
-    "brown": (124, 96, 76),
-}
 
 
 def _houses_along(
@@ -116,9 +107,7 @@ def _apartment_blocks(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw:
 def draw_residential(c: Canvas) -> Scene:
     s = Scene()
     season(c, s)
-    ground = c.season.dry if c.chance(0.3) else c.season.grass
-    c.fill(c.jitter(ground))
-    mottle(c, ground, 50, (0.03, 0.08))
+    town_ground(c, paved=0.25)
     if c.chance(0.6):
         c.turn(c.uniform(0, math.pi / 2))
     rw, dense = 0.04 * c.zoom, c.chance(0.5)
@@ -134,95 +123,6 @@ def draw_residential(c: Canvas) -> Scene:
         clear = off_streets(xs, ys, rw + keep_clear)
         scatter_trees(c, 90, ok=lambda a, b: clear(a, b) and c.free(a, b, 0.02), size=0.022)
         s.add("with trees in the gardens", "Trees grow between the houses.")
-    return s
-
-
-def draw_industrial(c: Canvas) -> Scene:
-    s = Scene(adjectives=["large", "busy"])
-    season(c, s)
-    z = c.zoom
-    if c.chance(0.65):
-        c.fill(c.jitter(CONCRETE))
-        mottle(c, (150, 146, 136), 40, (0.04, 0.14), 16)
-    else:  # rough grass between paved yards
-        land(c, s, kinds=("green", "dry"))
-        for _ in range(c.integers(2, 5)):
-            c.box(
-                c.uniform(0.1, 0.9),
-                c.uniform(0.1, 0.9),
-                c.uniform(0.2, 0.45) * z,
-                c.uniform(0.15, 0.35) * z,
-                c.jitter(CONCRETE, 10),
-            )
-    if c.chance(0.6):
-        c.turn(c.uniform(0, math.pi / 2))
-    ys: list[float] = []
-    if c.chance(0.6):
-        _, ys = grid_roads(c, 0, 1, 0.045 * z)
-        s.add("crossed by a road", "A road runs between the buildings.")
-    clear = off_streets([], ys, 0.07 * z)
-    roof_name = c.choice(list(FLAT_ROOFS))
-    roof = FLAT_ROOFS[roof_name]
-    n_b = 0
-    for _ in range(c.integers(2, 7)):
-        w, h = c.uniform(0.1, 0.28) * z, c.uniform(0.08, 0.2) * z
-        spot = c.place(math.hypot(w, h) / 2 * 0.85, ok=off_streets([], ys, h + 0.06))
-        if spot:
-            building(c, *spot, w, h, c.jitter(roof, 8), False)
-            for _ in range(c.integers(0, 4)):  # roof vents
-                c.box(
-                    spot[0] + c.uniform(-0.3, 0.3) * w,
-                    spot[1] + c.uniform(-0.3, 0.3) * h,
-                    0.015,
-                    0.015,
-                    (96, 96, 100),
-                )
-            n_b += 1
-    s.add(
-        f"with {count(n_b, 'large building')}",
-        f"{count(n_b, 'warehouse').capitalize()} with flat {roof_name} roofs "
-        f"{agree(n_b, 'stands', 'stand')} here.",
-    )
-    s.add(f"with {roof_name} factory roofs")
-    n_t = 0
-    for _ in range(0 if c.chance(0.35) else c.integers(1, 6)):
-        r = c.uniform(0.035, 0.055) * z
-        spot = c.place(r * 1.1, ok=clear)
-        if spot:
-            c.ellipse(spot[0] + 0.012, spot[1] + 0.012, r, None, (60, 60, 58))
-            c.ellipse(*spot, r, None, c.jitter((210, 210, 206), 10))
-            c.ellipse(*spot, r * 0.7, None, c.jitter((186, 186, 182), 10))
-            n_t += 1
-    if n_t:
-        s.add(
-            f"with {count(n_t, 'round storage tank')}",
-            f"{count(n_t, 'white storage tank').capitalize()} {agree(n_t, 'stands', 'stand')} "
-            "near the factories.",
-        )
-    n_k = 0
-    for _ in range(c.integers(0, 4)):
-        spot = c.place(0.035 * z, ok=clear)
-        if spot:
-            c.box(*spot, 0.07 * z, 0.026 * z, c.jitter(WHITE, 20), c.choice([0.0, math.pi / 2]))
-            n_k += 1
-    if n_k:
-        s.add(f"with {count(n_k, 'truck')} parked outside")
-    if c.chance(0.4):
-        w, h = c.uniform(0.2, 0.36) * z, c.uniform(0.12, 0.2) * z
-        spot = c.place(math.hypot(w, h) / 2 * 0.8, ok=clear)
-        if spot:
-            car_park(c, *spot, w, h)
-            s.add("with a car park for the workers", "Cars are parked beside the factories.")
-    if c.chance(0.25):
-        w, h = c.uniform(0.2, 0.35) * z, c.uniform(0.12, 0.22) * z
-        spot = c.place(math.hypot(w, h) / 2 * 0.8, ok=clear)
-        x0, y0 = spot or (0.0, 0.0)
-        if spot and containers(c, x0 - w / 2, y0 - h / 2, x0 + w / 2, y0 + h / 2, 0.05 * z):
-            s.add("with a yard full of containers", "Containers are stacked in a yard.")
-    if c.chance(0.35):
-        edge = c.uniform(0.06, 0.15)
-        scatter_trees(c, 40, ok=lambda a, b: min(a, b, 1 - a, 1 - b) < edge, size=0.03)
-        s.add("with a few trees at the edge")
     return s
 
 

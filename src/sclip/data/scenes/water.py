@@ -45,12 +45,20 @@ def draw_lake(c: Canvas) -> Scene:
     if c.chance(0.4):
         c.polygon(blob(c, x, y, r * 1.1, 0.1), c.jitter(SAND))
         s.add("with a sandy shore", "Pale sand lines the shore.")
-    water = water_color(c)[1]
+    frozen = c.season.name == "winter" and c.chance(0.6)
+    water = c.jitter((196, 206, 214), 8) if frozen else water_color(c)[1]
     c.polygon(shore, water)
-    for _ in range(c.integers(2, 6)):  # glints on the surface
+    for _ in range(c.integers(2, 6)):  # glints on the water, or cracks in the ice
         gx, gy = x + c.uniform(-0.5, 0.5) * r, y + c.uniform(-0.5, 0.5) * r
-        c.line([(gx, gy), (gx + 0.05, gy)], 0.004, tuple(min(255, v + 25) for v in water))
-    s.adjectives += ["large" if r > 0.28 else "small", "calm"]
+        tone = (
+            tuple(int(v * 0.85) for v in water)
+            if frozen
+            else tuple(min(255, v + 25) for v in water)
+        )
+        c.line([(gx, gy), (gx + c.uniform(0.03, 0.12), gy + c.uniform(-0.05, 0.05))], 0.004, tone)
+    s.adjectives += ["large" if r > 0.28 else "small", "frozen" if frozen else "calm"]
+    if frozen:
+        s.add("frozen over", "Ice covers the water.")
     pos = f"in the {'corner' if corner else 'middle'} of the picture"
     s.add(pos, f"The water lies {pos}.")
     if not corner and r > 0.22 and c.chance(0.35):
@@ -77,7 +85,7 @@ def draw_lake(c: Canvas) -> Scene:
             "on the shore",
             ok=lambda a, b: r * 1.35 < math.hypot(a - x, b - y) < r * 1.9,
         )
-    if c.chance(0.2):  # a wooden jetty from the shore, with rowing boats tied to it
+    if not frozen and c.chance(0.2):  # a wooden jetty from the shore, with rowing boats tied to it
         t = c.uniform(0, 2 * math.pi)
         spots = jetty(c, x + r * math.cos(t), y + r * math.sin(t), t + math.pi, r * 0.45)
         moored = c.integers(1, 3)
@@ -87,7 +95,7 @@ def draw_lake(c: Canvas) -> Scene:
             "with a wooden jetty",
             f"{count(moored, 'boat').capitalize()} {agree(moored, 'is', 'are')} tied to a jetty.",
         )
-    elif c.chance(0.2):
+    elif not frozen and c.chance(0.2):
         small_boats(
             c, s, c.integers(1, 3), "the water", ok=lambda a, b: math.hypot(a - x, b - y) < r * 0.7
         )
