@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -264,10 +265,14 @@ def test_the_project_reader_reads_it(small: Path) -> None:
 
 def test_classes_are_separable_but_not_trivially(tmp_path: Path) -> None:
     # Nearest class centroid on 8x8 downsampled pixels, centroids from train, scored on val+test.
-    # Measured at these settings over seeds 0-7: 0.32-0.43 (seed 0: 0.35; at the defaults, 128 px
-    # and 120 images per class: 0.41); chance is 1/14 = 0.07. Frozen ImageNet EfficientNet-Lite0
-    # features do far better (linear probe 0.98, 5-shot probe 0.86, nearest centroid 0.87), so
-    # the classes are learnable, while coarse colour and layout alone stay ambiguous.
+    # Measured at these settings over seeds 0-7: 0.17-0.24 (seed 0: 0.24; at the defaults, 128 px
+    # and 120 images per class: 0.22); chance is 1/14 = 0.07, so coarse colour and layout alone say
+    # little. On frozen ImageNet EfficientNet-Lite0 pooled features at the defaults (seeds 0-2;
+    # logistic regression on L2-normalised features, scored on val+test), a probe from 10 images
+    # per class (mean of 5 draws) scores 0.74-0.77 (seed 0: 0.74) and one from all training images
+    # 0.87-0.88 (seed 0: 0.88), where the scenes before seasons, weather and look-alike variants
+    # gave 0.94 and 0.97; the nearest of a random 10% of training images shares the class for
+    # 0.63-0.66 (was 0.89). Learnable from many labels, hard from a few.
     root = generate_synthetic_scenes(tmp_path / "d", images_per_class=20, image_size=32).parent
     labels = _labels(root)
     x, y, train = [], [], []
@@ -281,4 +286,42 @@ def test_classes_are_separable_but_not_trivially(tmp_path: Path) -> None:
     centroids = np.stack([xs[tr & (ys == k)].mean(axis=0) for k in range(len(CLASS_NAMES))])
     distances = ((xs[~tr, None, :] - centroids[None]) ** 2).sum(axis=-1)
     accuracy = float((distances.argmin(axis=1) == ys[~tr]).mean())
-    assert 0.18 < accuracy < 0.75, accuracy
+    assert 0.12 < accuracy < 0.45, accuracy
+
+
+def test_captions_do_not_echo_the_zero_shot_prompt(small: Path) -> None:
+    # Zero-shot evaluation asks "an aerial photograph of {c}."; no caption may teach that phrase.
+    raws = [s["raw"].lower() for im in _load(small) for s in im["sentences"]]
+    assert not any("aerial photograph" in r for r in raws)
+    assert all(
+        not template.lower().startswith("an aerial photograph")
+        for template in (*synthetic._ONE_DETAIL, *synthetic._TWO_DETAILS)
+    )
+
+
+def test_captions_name_seasons_and_weather_only_where_drawn(tmp_path: Path) -> None:
+    # Seasons reach the captions (winter and autumn are named), and snow is never promised on a
+    # beach or a baseball field (neither is drawn in winter).
+    root = generate_synthetic_scenes(tmp_path / "d", images_per_class=12, image_size=32).parent
+    labels = _labels(root)
+    raws = {
+        im["filename"]: " ".join(s["raw"].lower() for s in im["sentences"]) for im in _load(root)
+    }
+    text = " ".join(raws.values())
+    assert "winter snow" in text and "autumn" in text
+    for name, caption in raws.items():
+        if labels[name] in ("beach", "baseball field"):
+            assert "snow" not in caption, caption
+
+
+def test_turned_canvas_maps_and_covers_the_image() -> None:
+    from sclip.data.scenes.canvas import Canvas, listing
+
+    c = Canvas(64, np.random.default_rng(0))
+    c.turn(math.pi / 4)
+    lo, hi = c.span()
+    corners = [c.to_image(x, y) for x in (lo, hi) for y in (lo, hi)]
+    assert all(not (0 <= u <= 1 and 0 <= v <= 1) for u, v in corners)  # span reaches past them
+    assert c.inside(0.5, 0.5) and not c.inside(0.02, 0.02)  # a local corner turns out of view
+    assert np.allclose(c.to_image(0.5, 0.5), (0.5, 0.5))
+    assert listing(["yellow", "brown", "green"]) == "brown, green and yellow"

@@ -9,10 +9,16 @@ Karpathy / RSICD layout that the project's standard readers already understand::
     root/classes/<class>.txt       one filename per line (txtclasses_rsicd layout)
     root/manifest.json             generator settings and counts
 
-Classes share elements (roads, trees, water, buildings) and every image is randomly scaled,
-turned, recoloured, noised and blurred, so a frozen ImageNet tower finds them learnable but not
-trivial. Captions name the class (or a synonym) and attributes that were really drawn: counts,
-colours, density, roads, rivers, trees and layout.
+The scenes are built to be learnable from many labels but hard from a few: every class shares the
+season (grass, tree and crop colours from spring to snow), the weather and camera (light, haze,
+clouds, resolution), and its ground and elements with other classes, and most classes come in
+variants that borrow another class's look (a river and a bridge share the same river scene, a
+ball park sits among town streets, dunes back a beach, a forest borders a field), so the class
+shows in a detail: the bridge, the diamond, the furrows, the roof shapes. On frozen ImageNet
+EfficientNet-Lite0 features at the defaults, a logistic-regression probe from 10 images per class
+scores about 0.75 on val+test and one from all training images about 0.88 (see the tests).
+Captions name the class (or a synonym) and attributes that were really drawn: counts, colours,
+season, density, roads, rivers, trees and layout; none starts like the zero-shot prompt.
 """
 
 from __future__ import annotations

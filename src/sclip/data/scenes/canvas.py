@@ -1,4 +1,4 @@
-"""The drawing surface, shared colours and caption helpers for the synthetic aerial scenes."""
+"""The drawing surface, shared colours, seasons and caption helpers for the synthetic scenes."""
 
 from __future__ import annotations
 
@@ -137,6 +137,12 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     """'three boats'; counts above ten become 'many' (nobody counts beyond that at a glance)."""
     word = NUMBERS[n] if n <= 10 else "many"
     return f"{word} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def listing(words: Sequence[str]) -> str:
+    """'brown, green and yellow' (sorted, so the same set always reads the same)."""
+    words = sorted(words)
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
 def agree(n: int, singular: str, plural: str) -> str:

@@ -23,7 +23,7 @@ from sclip.data.scenes.built import (
     small_boats,
 )
 from sclip.data.scenes.canvas import CONCRETE, ROOFS, SAND, WHITE, Canvas, Scene, agree, count
-from sclip.data.scenes.elements import mottle, scatter_trees, season, water_color
+from sclip.data.scenes.elements import blob, mottle, scatter_trees, season, water_color
 
 
 def draw_beach(c: Canvas) -> Scene:
@@ -31,6 +31,9 @@ def draw_beach(c: Canvas) -> Scene:
     season(c, s, ("spring", "summer", "dry"))
     y0, amp, ph = c.uniform(0.2, 0.5), c.uniform(0.0, 0.08), c.uniform(0, 6.3)
     band = c.uniform(0.1, 0.3) * c.zoom
+    tide = c.chance(0.25)  # low tide: a wide strip of wet sand with ripples and pools
+    if tide:
+        y0, band = c.uniform(0.08, 0.22), c.uniform(0.35, 0.55)
 
     def shore(x: float) -> float:
         return y0 + amp * math.sin(2 * math.pi * x + ph)
@@ -45,6 +48,17 @@ def draw_beach(c: Canvas) -> Scene:
     top = [(hi, lo), (lo, lo)]
     c.polygon([(x, shore(x) + band) for x in xs] + top, c.jitter(SAND, 8))
     colour, sea = water_color(c, 0.45)
+    if tide:
+        wet = c.jitter((166, 152, 120), 8)
+        c.polygon([(x, shore(x) + band * 0.6) for x in xs] + top, wet)
+        for d in np.arange(0.02, band * 0.6, c.uniform(0.012, 0.02)):
+            c.line([(x, shore(x) + float(d)) for x in xs], 0.004, tuple(int(v * 0.88) for v in wet))
+        for _ in range(c.integers(2, 7)):
+            px = c.uniform(lo, hi)
+            py = shore(px) + c.uniform(0.1, 0.5) * band
+            c.polygon(blob(c, px, py, c.uniform(0.02, 0.05), 0.3), sea)
+        s.adjectives.append("wide")
+        s.add("at low tide", "Wet sand and pools lie bare at low tide.")
     c.polygon([(x, shore(x)) for x in xs] + top, tuple(min(255, v + 35) for v in sea))
     c.polygon([(x, shore(x) - 0.05) for x in xs] + top, sea)
     s.add(f"next to a {colour} sea", "The sea meets the sand.")

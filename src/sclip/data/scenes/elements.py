@@ -108,10 +108,15 @@ def visible(c: Canvas, rect: Rect) -> bool:
 
 
 def fields(
-    c: Canvas, n: int, muted: float = 1.0, palette: dict[str, Color] | None = None
-) -> tuple[set[str], list[Rect]]:
-    """Patchwork of n rectangular crop fields with furrows in the season's crop colours (or
-    palette's); returns the colour words of the fields in view and those fields (x0, y0, x1, y1)."""
+    c: Canvas,
+    n: int,
+    muted: float = 1.0,
+    palette: dict[str, Color] | None = None,
+    pasture: float = 0.0,
+) -> tuple[set[str], list[Rect], int]:
+    """Patchwork of n rectangular fields: crops with furrows in the season's crop colours (or
+    palette's), each a grass pasture instead with probability pasture. Returns the crop colour
+    words in view, the fields in view (x0, y0, x1, y1) and how many of them are pastures."""
     palette = palette or c.season.crops
     lo, hi = c.span()
     rects: list[Rect] = [(lo, lo, hi, hi)]
@@ -125,9 +130,24 @@ def fields(
         else:
             ym = y0 + s * (y1 - y0)
             rects += [(x0, y0, x1, ym), (x0, ym, x1, y1)]
-    used = set()
+    used, pastures = set(), 0
     rects = [r for r in rects if visible(c, r)]
     for x0, y0, x1, y1 in rects:
+        if c.chance(pasture):
+            grass = c.jitter(c.season.grass, 10)
+            c.polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], grass)
+            for _ in range(int(300 * (x1 - x0) * (y1 - y0))):
+                r = c.uniform(0.004, 0.03)
+                c.ellipse(
+                    c.uniform(x0 + r, x1 - r),
+                    c.uniform(y0 + r, y1 - r),
+                    r,
+                    None,
+                    c.jitter(grass, 16),
+                )
+            c.line([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], 0.005, (110, 92, 70))
+            pastures += 1
+            continue
         name = c.choice(list(palette))
         used.add(name)
         base = c.jitter(tuple(int(muted * v + (1 - muted) * 120) for v in palette[name]), 10)
@@ -140,7 +160,7 @@ def fields(
         for seg in c_lines:
             c.line(seg, 0.004, dark)
         c.line([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], 0.006, (160, 140, 105))
-    return used, rects
+    return used, rects, pastures
 
 
 # Water colours shared by lakes, rivers, the sea and harbours (so none of them owns a colour).
@@ -169,6 +189,16 @@ def water_band(c: Canvas, pts: Sequence[Point], w: float) -> Color:
     return water
 
 
+def grassland(c: Canvas, base: Color) -> None:
+    """Open grass over the whole image: patches of varied tone and tussocks of longer grass."""
+    c.fill(c.jitter(base, 8))
+    mottle(c, base, 140, (0.015, 0.07), 18)
+    for _ in range(c.integers(150, 350)):
+        c.ellipse(
+            c.uniform(0, 1), c.uniform(0, 1), c.uniform(0.003, 0.007), None, c.jitter(base, 26)
+        )
+
+
 def land(
     c: Canvas, s: Scene, fields_p: float = 0.0, kinds: Sequence[str] = ("green", "dry")
 ) -> None:
@@ -178,9 +208,11 @@ def land(
         s.add("among crop fields", "Fields of crops lie all around.")
         return
     kind = c.choice(kinds)
-    color = {"green": c.season.grass, "dry": c.season.dry, "paved": CONCRETE}[kind]
-    c.fill(c.jitter(color))
-    mottle(c, color, 40, (0.04, 0.12))
+    if kind == "paved":
+        c.fill(c.jitter(CONCRETE))
+        mottle(c, CONCRETE, 40, (0.04, 0.12))
+    else:
+        grassland(c, c.season.grass if kind == "green" else c.season.dry)
     s.add("in a paved town area" if kind == "paved" else c.season.country)
 
 

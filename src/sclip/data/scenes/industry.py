@@ -14,7 +14,7 @@ import numpy as np
 
 from sclip.data.scenes.built import building, car_park, containers, grid_roads, off_streets, truck
 from sclip.data.scenes.canvas import CONCRETE, FLAT_ROOFS, Canvas, Scene, agree, count
-from sclip.data.scenes.elements import scatter_trees, season, town_ground, water_color
+from sclip.data.scenes.elements import land, scatter_trees, season, town_ground, water_color
 
 
 def _treatment_tanks(c: Canvas, s: Scene, ok: Callable[[float, float], bool]) -> None:
@@ -41,7 +41,10 @@ def draw_industrial(c: Canvas) -> Scene:
     s = Scene(adjectives=["large", "busy"])
     season(c, s)
     z = c.zoom
-    town_ground(c, paved=0.5)
+    if c.chance(0.2):  # on the edge of town, among crop fields
+        land(c, s, fields_p=1.0)
+    else:
+        town_ground(c, paved=0.5)
     if c.chance(0.6):
         c.turn(c.uniform(0, math.pi / 2))
     ys: list[float] = []

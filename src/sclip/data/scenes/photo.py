@@ -25,15 +25,15 @@ def photographic(
     for _ in range(k % 4):
         image = image.transpose(Image.Transpose.ROTATE_90)
     image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.4, 3.0))))
-    if rng.random() < 0.25:  # a coarser sensor: fewer pixels, scaled up again
-        coarse = int(size * rng.uniform(0.45, 0.75))
+    if rng.random() < 0.45:  # a coarser sensor: fewer pixels, scaled up again
+        coarse = int(size * rng.uniform(0.35, 0.75))
         image = image.resize((coarse, coarse), Image.Resampling.BOX)
     arr = np.asarray(image.resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)
     warmth = rng.uniform(-1.0, 1.0)  # evening sun to cold overcast light
     gain = rng.uniform(0.72, 1.25) * rng.uniform(0.93, 1.07, size=3)  # exposure, white balance
     gain *= np.array([1 + 0.09 * warmth, 1.0, 1 - 0.09 * warmth])
     grey = arr.mean(axis=2, keepdims=True)
-    arr = grey + (arr - grey) * rng.uniform(0.5, 1.3)  # saturation
+    arr = grey + (arr - grey) * rng.uniform(0.35, 1.3)  # saturation
     mean = arr.mean(axis=(0, 1))
     arr = (arr - mean) * rng.uniform(0.7, 1.15) + mean  # contrast
     clouds = bool(rng.random() < 0.3)
@@ -45,7 +45,7 @@ def photographic(
         arr *= 1 - 0.45 * shadow[..., None]
         arr = arr * (1 - cover[..., None]) + cover[..., None] * np.float32(236)
     if rng.random() < 0.4:  # atmospheric haze
-        haze = rng.uniform(0.05, 0.4)
+        haze = rng.uniform(0.05, 0.3)
         arr = (1 - haze) * arr + haze * np.array([200, 205, 212], dtype=np.float32)
     arr = arr * gain * (1 + 0.07 * _smooth_noise(rng, 5, size)[..., None])
     arr += rng.normal(0.0, rng.uniform(2.0, 6.0), arr.shape).astype(np.float32)

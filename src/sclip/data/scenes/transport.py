@@ -1,4 +1,9 @@
-"""Transport scene classes: bridge, parking lot and airport."""
+"""Transport scene classes: bridge, parking lot and airport.
+
+A bridge is drawn on the river scene of the river class; a parking lot fills anything from a third
+to all of the view, beside a shop, houses or trees, with asphalt or gravel, cars or lorries; an
+airport is a runway with an apron, a close view of terminal gates, or a small grass airfield.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,12 @@ def draw_bridge(c: Canvas) -> Scene:
     wide = c.chance(0.25)
     rw, dw = (0.075 * c.zoom, 0.095 * c.zoom) if wide else (0.04 * c.zoom, 0.055 * c.zoom)
     deck_color = c.jitter(c.choice([(176, 174, 168), (96, 96, 100)]), 8)
-    cars, first, streets = 0, c.integers(12, 36 if n_bridges == 1 else 20), []
+    # where the bridges cross: points of the river well inside the image (the middle always is)
+    starts = [i for i in range(12, 37 if n_bridges == 1 else 21) if c.inside(*pts[i], 0.1)]
+    starts = [i for i in starts if n_bridges == 1 or c.inside(*pts[i + 16], 0.1)]
+    first = c.choice(starts) if starts else 24
+    n_bridges = n_bridges if starts else 1
+    cars, streets = 0, []
     for i in [first] if n_bridges == 1 else [first, first + 16]:
         (x0, y0), (x1, y1) = pts[i - 1], pts[i + 1]
         tx, ty = (x1 - x0) / math.hypot(x1 - x0, y1 - y0), (y1 - y0) / math.hypot(x1 - x0, y1 - y0)
@@ -181,11 +191,14 @@ def draw_parking_lot(c: Canvas) -> Scene:
 def _airfield(c: Canvas, s: Scene) -> None:
     """A small grass airfield: a mown strip with white edge markers, hangars and light planes."""
     z, (lo, hi) = c.zoom, c.span()
-    ry, rw = c.uniform(0.3, 0.45), c.uniform(0.06, 0.09) * z
-    c.box(0.5, ry, hi - lo, rw, c.jitter(tuple(min(255, v + 16) for v in c.season.grass), 6))
-    for t in np.arange(lo, hi, 0.1):  # white edge markers
+    ry, rw = c.uniform(0.3, 0.45), c.uniform(0.08, 0.11) * z
+    mown = tuple(min(255, int(v * 1.18) + 12) for v in c.season.grass)
+    c.box(0.5, ry, hi - lo, rw, c.jitter(mown, 4))
+    for k in (-1, 1):  # mowing stripes along the strip
+        c.box(0.5, ry + k * rw / 4, hi - lo, rw / 4, tuple(int(v * 0.92) for v in mown))
+    for t in np.arange(lo, hi, 0.08):  # white edge markers
         for side in (-1, 1):
-            c.box(float(t), ry + side * rw / 2, 0.025, 0.008, WHITE)
+            c.box(float(t), ry + side * rw / 2, 0.03, 0.01, WHITE)
     c.taken.append((0.5, ry, 0.0))
     hangars = 0
     for _ in range(c.integers(1, 3)):
@@ -197,7 +210,7 @@ def _airfield(c: Canvas, s: Scene) -> None:
     for _ in range(c.integers(0, 4)):
         spot = c.place(0.04 * z, ok=lambda a, b: ry + rw / 2 + 0.03 < b < ry + rw / 2 + 0.3)
         if spot:
-            plane(c, *spot, 0.07 * z, c.uniform(0, 2 * math.pi))
+            plane(c, *spot, 0.09 * z, c.uniform(0, 2 * math.pi))
             planes += 1
     s.adjectives += ["small", "rural"]
     s.add("with a grass runway", "A mown strip of grass serves as the runway.")
@@ -247,7 +260,7 @@ def draw_airport(c: Canvas) -> Scene:
     s = Scene()
     season(c, s)
     z = c.zoom
-    land(c, s, fields_p=0.25)
+    land(c, s, fields_p=0.45)
     c.turn(c.uniform(0, math.pi))
     if c.season.name != "winter" and c.chance(0.25):
         _airfield(c, s)
@@ -277,7 +290,7 @@ def draw_airport(c: Canvas) -> Scene:
     if c.chance(0.35) and c.inside(px, ay1 + 0.2, 0.05):
         car_park(c, px, ay1 + 0.2, 0.3 * z, 0.12 * z)
         s.add("with a car park behind the terminal", "Cars are parked behind the terminal.")
-    planes, size = 0, 0.13 * z
+    planes, size = 0, c.uniform(0.08, 0.14) * z
     for _ in range(0 if c.chance(0.35) else c.integers(1, 5)):
         spot = c.place(
             size * 0.5,

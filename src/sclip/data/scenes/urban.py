@@ -1,8 +1,8 @@
 """Residential areas and baseball fields.
 
-Residential areas come as streets of houses or as flat-roofed apartment blocks with car parks, and
-industrial areas as warehouses on concrete or on rough grass, so roof shape, size and layout (not
-ground colour) tell them apart.
+Residential areas come as streets of houses or as flat-roofed apartment blocks with car parks, on
+the same town ground as industrial areas, so roof shape, size and layout tell them apart. A
+baseball field lies in open grass or, in a block of its own, among the streets of a town.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _apartment_blocks(c: Canvas, s: Scene, xs: list[float], ys: list[float], rw:
             if c.claim(px, py, 0.05):
                 car_park(c, px, py, pw * z, ph * z)
                 parks += 1
-    s.adjectives += ["dense", "urban"]
+    s.adjectives += ["urban", "dense"] if n >= 4 else ["urban"]
     s.add(
         f"with {count(n, 'apartment block')}",
         f"{count(n, 'block').capitalize()} of flats with {roof_name} roofs "
@@ -150,11 +150,24 @@ def _diamond(c: Canvas, hx: float, hy: float, r: float, a: float) -> None:
 def draw_baseball_field(c: Canvas) -> Scene:
     s = Scene(adjectives=["green"])
     season(c, s, ("spring", "summer", "dry", "autumn"))
-    land(c, s, kinds=("green", "green", "dry"))
-    two = c.chance(0.3)
+    town = c.chance(0.3)  # a ball park in a block of its own among the streets of a town
+    two = not town and c.chance(0.3)
     r = (c.uniform(0.27, 0.34) if two else c.uniform(0.3, 0.55)) * min(c.zoom, 1.1)
     a = c.choice([k * math.pi / 4 for k in range(8)]) + c.uniform(-0.2, 0.2)
     fx, fy = c.uniform(0.42, 0.58), c.uniform(0.42, 0.58)
+    if town:
+        town_ground(c, paved=0.2)
+        rw = 0.04 * c.zoom
+        xs, ys = grid_roads(c, c.integers(0, 2), c.integers(1, 3), rw)
+        r = c.uniform(0.2, 0.3)
+        c.box(fx, fy, 2.3 * r, 2.3 * r, c.jitter(c.season.grass))  # the park
+        c.taken.append((fx, fy, 1.2 * r))
+        adjectives = list(s.adjectives)
+        _houses_along(c, s, xs, ys, rw, c.chance(0.5))
+        s.adjectives[:] = adjectives
+        s.add("in a town", "Streets and houses surround the ball park.")
+    else:
+        land(c, s, kinds=("green", "green", "dry"))
     centres = (
         [(fx, fy)]
         if not two
@@ -173,6 +186,8 @@ def draw_baseball_field(c: Canvas) -> Scene:
     s.add("with white bases on the diamond")
     if two:
         s.add("next to a second baseball field", "Two baseball diamonds lie back to back.")
+    if town:
+        return s
     if c.chance(0.5):
         scatter_trees(
             c, 140, ok=lambda p, q: all(math.hypot(p - x, q - y) > r * 0.72 for x, y in centres)

@@ -1,8 +1,9 @@
 """Inland water scene classes: lake and river.
 
-All three share the water colours, shores and the surrounding season; what tells them apart is the
-shape of the water: a closed shoreline (lake), a band crossing the image (river) or open sea
-behind a strip of sand with waves (beach).
+A lake is a closed shoreline (in the middle or a corner, in fields, grass or forest, sometimes
+frozen, dammed, with an island, a jetty or boats); a river a band of water across the image. The
+river and bridge classes draw the same river scene (river_base() and river_banks()), so only the
+bridge itself tells them apart.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sclip.data.scenes.built import (
     road,
     small_boats,
 )
-from sclip.data.scenes.canvas import SAND, Canvas, Point, Scene, agree, count
+from sclip.data.scenes.canvas import CONCRETE, SAND, Canvas, Point, Scene, agree, count
 from sclip.data.scenes.elements import (
     blob,
     land,
@@ -46,28 +47,38 @@ def draw_lake(c: Canvas) -> Scene:
         c.polygon(blob(c, x, y, r * 1.1, 0.1), c.jitter(SAND))
         s.add("with a sandy shore", "Pale sand lines the shore.")
     frozen = c.season.name == "winter" and c.chance(0.6)
-    water = c.jitter((196, 206, 214), 8) if frozen else water_color(c)[1]
+    water = c.jitter((150, 170, 186), 8) if frozen else water_color(c)[1]
+    if frozen:  # reeds along the shore set the grey ice off from the snow
+        c.polygon(blob(c, x, y, r * 1.06, 0.1), c.jitter((104, 96, 80), 8))
     c.polygon(shore, water)
     for _ in range(c.integers(2, 6)):  # glints on the water, or cracks in the ice
         gx, gy = x + c.uniform(-0.5, 0.5) * r, y + c.uniform(-0.5, 0.5) * r
-        tone = (
-            tuple(int(v * 0.85) for v in water)
-            if frozen
-            else tuple(min(255, v + 25) for v in water)
-        )
+        tone = tuple(min(255, v + (35 if frozen else 25)) for v in water)
         c.line([(gx, gy), (gx + c.uniform(0.03, 0.12), gy + c.uniform(-0.05, 0.05))], 0.004, tone)
     s.adjectives += ["large" if r > 0.28 else "small", "frozen" if frozen else "calm"]
     if frozen:
         s.add("frozen over", "Ice covers the water.")
     pos = f"in the {'corner' if corner else 'middle'} of the picture"
     s.add(pos, f"The water lies {pos}.")
+    if not corner and not frozen and c.chance(0.2):  # a reservoir: a dam across one end
+        a, d = c.uniform(0, 2 * math.pi), r * c.uniform(0.45, 0.7)
+        nx, ny = math.cos(a), math.sin(a)
+        c.box(x + nx * (d + 1.5), y + ny * (d + 1.5), 3, 3, c.jitter(c.season.grass), a)
+        half = math.sqrt(max(r * r - d * d, 0.0)) + 0.06
+        c.box(x + nx * d, y + ny * d, 0.035 * c.zoom, 2 * half, c.jitter(CONCRETE, 8), a)
+        c.taken.append((x + nx * (d + r), y + ny * (d + r), r))
+        s.add("held back by a dam", "A concrete dam holds back the water.")
     if not corner and r > 0.22 and c.chance(0.35):
         ix, iy = x + c.uniform(-0.3, 0.3) * r, y + c.uniform(-0.3, 0.3) * r
         c.polygon(blob(c, ix, iy, r * 0.22), c.jitter(c.season.grass))
         tree(c, ix, iy, 0.03 * c.zoom)
         c.taken.append((ix, iy, r * 0.3))  # keeps boats off the island
         s.add("with a small island", "A small wooded island sits in the water.")
-    if c.chance(0.6):
+    if c.chance(0.25):
+        ok = lambda a, b: math.hypot(a - x, b - y) > r * 1.2 and c.free(a, b)  # noqa: E731
+        scatter_trees(c, int(380 / c.zoom**2), ok=ok, size=0.034)
+        s.add("in a forest", "Dense forest surrounds the water.")
+    elif c.chance(0.6):
         scatter_trees(c, 90, ok=lambda a, b: r * 1.2 < math.hypot(a - x, b - y) < r * 1.75)
         s.add("surrounded by trees", "Trees grow along the shore.")
     if c.chance(0.35):
