@@ -62,18 +62,28 @@ def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> di
     out = {}
     for key, metrics in values.items():
         out[key] = {
-            m: {"mean": statistics.fmean(v), "std": statistics.stdev(v) if len(v) > 1 else 0.0, "values": v}
+            m: {
+                "mean": statistics.fmean(v),
+                "std": statistics.stdev(v) if len(v) > 1 else 0.0,
+                "values": v,
+            }
             for m, v in metrics.items()
         }
     return out
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--env", default="base")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--runs", nargs="+", default=["0.1:clip_ft,hard_pl,soft_pl,s_clip"],
-                        help="label_ratio:method,method … one entry per label ratio")
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        default=["0.1:clip_ft,hard_pl,soft_pl,s_clip"],
+        help="label_ratio:method,method … one entry per label ratio",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -98,17 +108,34 @@ def main(argv=None) -> int:
         "runs": args.runs,
         "env": args.env,
         "wall_seconds": wall,
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
         "date": time.strftime("%Y-%m-%d"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print(f"\nwall time {wall / 60:.1f} min; test split, mean ± std over seeds {args.seeds}")
-    cols = ["zero_shot_top1", "i2t_r1_one", "i2t_r5_one", "t2i_r1_one", "t2i_r5_one", "i2t_r5_all", "t2i_r5_all"]
+    cols = [
+        "zero_shot_top1",
+        "i2t_r1_one",
+        "i2t_r5_one",
+        "t2i_r1_one",
+        "t2i_r5_one",
+        "i2t_r5_all",
+        "t2i_r5_all",
+    ]
     print(f"{'model':22s}" + "".join(f"{c:>17s}" for c in cols))
     for key, metrics in result["test"].items():
-        cells = "".join(f"{metrics[c]['mean']:10.1f} ± {metrics[c]['std']:4.1f}" if c in metrics else f"{'':>17s}" for c in cols)
+        cells = "".join(
+            f"{metrics[c]['mean']:10.1f} ± {metrics[c]['std']:4.1f}"
+            if c in metrics
+            else f"{'':>17s}"
+            for c in cols
+        )
         print(f"{key:22s}{cells}")
     return 0
 

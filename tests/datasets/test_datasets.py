@@ -283,7 +283,9 @@ def test_synthetic_dataset_calls_generator_and_reads_layout(tmp_path, monkeypatc
     fake.FORMAT_VERSION = 7
     monkeypatch.setitem(sys.modules, "sclip.data.synthetic", fake)
 
-    dataset = SyntheticScenesDataset(path=str(tmp_path / "synthetic"), seed=3, images_per_class=2, image_size=16)
+    dataset = SyntheticScenesDataset(
+        path=str(tmp_path / "synthetic"), seed=3, images_per_class=2, image_size=16
+    )
     root = tmp_path / "synthetic" / "v7_seed3_n2_px16_cap5"  # one folder per settings
     assert dataset.root == root
     corpus = dataset.load()

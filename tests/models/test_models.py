@@ -203,10 +203,18 @@ def test_length_batched_text_encoding_equals_one_batch(offline_model, trainable)
     from sclip.features import encode_texts
 
     model = build_model({"image_size": 64, "embed_dim": 32, "trainable": {"text": trainable}})
-    texts = ["a", "a much longer caption about many red houses next to a wide road", "two lakes", "x y"]
+    texts = [
+        "a",
+        "a much longer caption about many red houses next to a wide road",
+        "two lakes",
+        "x y",
+    ]
     k = model.first_trainable["text"]
     state = encode_texts(model, texts, batch_size=2, stop=k, progress=False)
     with torch.no_grad():
         torch.testing.assert_close(
-            model.encode_text(state, k), model.encode_text(model.tokenize(texts)), rtol=1e-4, atol=1e-5
+            model.encode_text(state, k),
+            model.encode_text(model.tokenize(texts)),
+            rtol=1e-4,
+            atol=1e-5,
         )

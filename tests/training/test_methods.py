@@ -22,14 +22,18 @@ def test_clip_ft_is_the_plain_contrastive_loss():
     model, step = tiny_model(), step_inputs()
     out = make_method("clip_ft").losses(model, step)
     assert set(out) == {"contrastive"}
-    torch.testing.assert_close(out["contrastive"], contrastive_loss(step.paired_images, step.captions, model.scale))
+    torch.testing.assert_close(
+        out["contrastive"], contrastive_loss(step.paired_images, step.captions, model.scale)
+    )
 
 
 @pytest.mark.parametrize("name", ["hard_pl", "soft_pl", "s_clip"])
 def test_pseudo_label_methods_use_unpaired_images_as_negatives(name):
     model, step = tiny_model(), step_inputs()
     out = make_method(name).losses(model, step)
-    expected = contrastive_loss(step.paired_images, step.captions, model.scale, step.unpaired_images)
+    expected = contrastive_loss(
+        step.paired_images, step.captions, model.scale, step.unpaired_images
+    )
     torch.testing.assert_close(out["contrastive"], expected)
 
 
@@ -42,9 +46,13 @@ def test_s_clip_losses_match_the_paper():
     method = make_method("s_clip", keywords=KeywordBank(keywords, 0, candidates))
     out = method.losses(model, step)
     s = model.scale
-    x, y, u = (F.normalize(t, dim=-1) for t in (step.paired_images, step.captions, step.unpaired_images))
+    x, y, u = (
+        F.normalize(t, dim=-1) for t in (step.paired_images, step.captions, step.unpaired_images)
+    )
     plan = caption_targets(u, x, epsilon=1 / s.item())
-    torch.testing.assert_close(out["caption"], 0.5 * caption_loss(step.unpaired_images, step.captions, s, plan))
+    torch.testing.assert_close(
+        out["caption"], 0.5 * caption_loss(step.unpaired_images, step.captions, s, plan)
+    )
     # keyword candidates come from the caption of each unpaired image's nearest paired image
     nearest = plan.argmax(dim=1)
     cand = candidates[step.caption_rows[nearest]]
@@ -64,7 +72,9 @@ def test_hard_and_soft_targets():
     assert torch.equal(t.argmax(1), (F.normalize(u, dim=-1) @ F.normalize(x, dim=-1).T).argmax(1))
     assert torch.equal(t.sum(1), torch.ones(6))
     soft = make_method("soft_pl").targets(model, u, x)
-    torch.testing.assert_close(soft, (model.scale * F.normalize(u, dim=-1) @ F.normalize(x, dim=-1).T).softmax(1).detach())
+    torch.testing.assert_close(
+        soft, (model.scale * F.normalize(u, dim=-1) @ F.normalize(x, dim=-1).T).softmax(1).detach()
+    )
 
 
 def test_unknown_method_and_bad_options():
@@ -72,3 +82,11 @@ def test_unknown_method_and_bad_options():
         make_method("sclip")
     with pytest.raises(ValueError, match="Bad options for method 'hard_pl'"):
         make_method("hard_pl", keyword_weight=1.0)
+
+
+def test_unpaired_negatives_can_be_switched_off():
+    model, step = tiny_model(), step_inputs()
+    out = make_method("s_clip", unpaired_negatives=False).losses(model, step)
+    torch.testing.assert_close(
+        out["contrastive"], contrastive_loss(step.paired_images, step.captions, model.scale)
+    )

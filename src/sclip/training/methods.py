@@ -59,6 +59,7 @@ class CaptionPseudoLabel:
         name: str,
         assignment: str,
         caption_weight: float = 0.5,
+        unpaired_negatives: bool = True,
         sinkhorn_max_iter: int = 1000,
         sinkhorn_tol: float = 1e-6,
     ) -> None:
@@ -67,6 +68,9 @@ class CaptionPseudoLabel:
                 f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot"
             )
         self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
+        # The paper uses unpaired images as extra text→image negatives; with few classes
+        # many of them share a caption's class, so it is an option.
+        self.unpaired_negatives = unpaired_negatives
         self.sinkhorn = {"max_iter": sinkhorn_max_iter, "tol": sinkhorn_tol}
 
     def targets(self, model: DualEncoder, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -81,7 +85,8 @@ class CaptionPseudoLabel:
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
         x, y, u = step.paired_images, step.captions, step.unpaired_images
-        out = {"contrastive": contrastive_loss(x, y, model.scale, u)}
+        extra = u if self.unpaired_negatives else None
+        out = {"contrastive": contrastive_loss(x, y, model.scale, extra)}
         self.last_targets = self.targets(model, u, x)
         out["caption"] = self.caption_weight * caption_loss(u, y, model.scale, self.last_targets)
         return out
