@@ -94,3 +94,30 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     run_kedro(project, monkeypatch, pipeline_names=["evaluation"])
     assert len(list((data / "08_reporting/metrics.json").iterdir())) == 2
     assert len(list((data / "06_models/clip_ft/model.safetensors").iterdir())) == 1
+
+
+def test_environments_write_to_separate_trees(monkeypatch):
+    """A run on RSICD must never become the 'latest version' a built-in run reads."""
+    from kedro.config import OmegaConfigLoader
+
+    from sclip.settings import CONFIG_LOADER_ARGS
+
+    paths = {}
+    for env in ("local", "rsicd"):
+        loader = OmegaConfigLoader(
+            str(REPO / "conf"),
+            env=env,
+            **{k: v for k, v in CONFIG_LOADER_ARGS.items() if k != "default_run_env"},
+        )
+        catalog = loader["catalog"]
+        paths[env] = {
+            name: entry.get("filepath") for name, entry in catalog.items() if entry.get("versioned")
+        }
+        assert loader["parameters"]["checkpoints"]["dir"].startswith(
+            "data/rsicd/" if env == "rsicd" else "data/06"
+        )
+    assert paths["local"].keys() == paths["rsicd"].keys()
+    for name, path in paths["rsicd"].items():
+        assert path.startswith("data/rsicd/") and not paths["local"][name].startswith(
+            "data/rsicd/"
+        ), name
