@@ -91,8 +91,11 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     assert "| clip_ft | test |" in table and "| untrained | val |" in table
 
     # Each pipeline runs alone on the latest saved inputs; a new version is added, none replaced.
-    run_kedro(project, monkeypatch, pipeline_names=["evaluation"])
+    for pipeline in ("evaluation", "keywords", "pseudo_labeling"):
+        run_kedro(project, monkeypatch, pipeline_names=[pipeline])
     assert len(list((data / "08_reporting/metrics.json").iterdir())) == 2
+    assert len(list((data / "03_primary/keyword_vocabulary.csv").iterdir())) == 2
+    assert len(list((data / "05_model_input/ot_plan.safetensors").iterdir())) == 2
     assert len(list((data / "06_models/clip_ft/model.safetensors").iterdir())) == 1
 
 
