@@ -36,13 +36,6 @@ PLOUGHED: dict[str, Color] = {
 }
 
 
-PLOUGHED: dict[str, Color] = {
-    "brown": (130, 98, 70),
-    "dark brown": (100, 78, 60),
-    "pale brown": (164, 134, 100),
-}
-
-
 def _hedges(c: Canvas, rects: list[Rect], p: float) -> int:
     """Rows of trees along some field edges; returns how many edges got one."""
     n, lo = 0, c.span()[0] + 1e-6

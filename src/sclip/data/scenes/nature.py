@@ -15,7 +15,7 @@ from sclip.data.scenes.built import (
     houses,
     road,
 )
-from sclip.data.scenes.canvas import SAND, Canvas, Color, Scene, count, where
+from sclip.data.scenes.canvas import SAND, Canvas, Scene, count, where
 from sclip.data.scenes.elements import (
     blob,
     mottle,
@@ -25,12 +25,6 @@ from sclip.data.scenes.elements import (
     season,
     tree,
 )
-
-PLOUGHED: dict[str, Color] = {
-    "brown": (130, 98, 70),
-    "dark brown": (100, 78, 60),
-    "pale brown": (164, 134, 100),
-}
 
 
 def _plantation(c: Canvas, dense: bool) -> None:
