@@ -11,6 +11,7 @@ import torch
 from sclip.evaluation.evaluate import EvalSet
 from sclip.features import read_features, rows_of
 from sclip.models import ModelConfig
+from sclip.models.dual_encoder import index_state
 from sclip.training.loop import TrainData
 from sclip.training.methods import KeywordBank
 
@@ -78,8 +79,6 @@ def eval_set(
     )
     img_rows = rows_of(ids, image_features["image_id"], f"{split} image")
     txt_rows = rows_of(caps["caption_id"], eval_text_features["caption_id"], f"{split} caption")
-    from sclip.models.dual_encoder import index_state
-
     return EvalSet(
         image_state=index_state(image_state, img_rows),
         image_stage=image_stage,

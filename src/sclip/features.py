@@ -157,9 +157,7 @@ def frozen_embeddings(
 ) -> torch.Tensor:
     """The pretrained tower's pooled output (every stage but the projection head) from a cached
     state: the frozen feature space that dataset-level pseudo-labels are computed in."""
-    if start >= len(model._stages(tower)):
-        raise ValueError(f"Cached {tower} state is past the projection head")
-    head = len(model._stages(tower)) - 1
+    head = len(model.stages(tower)) - 1
     if start > head:
         raise ValueError(f"Cannot recover frozen {tower} features from stage {start}")
     model.eval()

@@ -74,17 +74,18 @@ class DualEncoder(nn.Module):
             "text": first_trainable_stage(self.text_stages, config.trainable_text),
         }
         for tower in TOWERS:
-            for i, stage in enumerate(self._stages(tower)):
+            for i, stage in enumerate(self.stages(tower)):
                 stage.requires_grad_(i >= self.first_trainable[tower])
 
-    def _stages(self, tower: str) -> nn.ModuleList:
+    def stages(self, tower: str) -> nn.ModuleList:
+        """The stage list of 'image' or 'text'; the last stage is the projection head."""
         return self.image_stages if tower == "image" else self.text_stages
 
     def train(self, mode: bool = True) -> DualEncoder:
         """Frozen stages stay in eval mode (batch-norm statistics and dropout off)."""
         super().train(mode)
         for tower in TOWERS:
-            for stage in list(self._stages(tower))[: self.first_trainable[tower]]:
+            for stage in list(self.stages(tower))[: self.first_trainable[tower]]:
                 stage.eval()
         return self
 
@@ -92,7 +93,7 @@ class DualEncoder(nn.Module):
         self, tower: str, state: State, start: int = 0, stop: int | None = None
     ) -> State:
         """Run stages [start, stop) of a tower; frozen ones without building a graph."""
-        stages = self._stages(tower)
+        stages = self.stages(tower)
         stop = len(stages) if stop is None else stop
         for i in range(start, stop):
             if i < self.first_trainable[tower]:
@@ -129,7 +130,7 @@ class DualEncoder(nn.Module):
         keep = {"logit_scale"}
         for tower in TOWERS:
             prefix = f"{tower}_stages."
-            for i in range(self.first_trainable[tower], len(self._stages(tower))):
+            for i in range(self.first_trainable[tower], len(self.stages(tower))):
                 keep.add(f"{prefix}{i}.")
         return {
             k: v.detach().cpu().clone()

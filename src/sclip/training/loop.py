@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import random
@@ -165,7 +164,6 @@ def train(
                 },
                 path,
             )
-    result.history = copy.deepcopy(result.history)
     return result
 
 
