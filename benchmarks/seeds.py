@@ -34,7 +34,16 @@ def parse_runs(specs: list[str]) -> list[tuple[float, list[str]]]:
     return runs
 
 
-def run_once(env: str, seed: int, ratio: float, methods: list[str], encode_images: bool) -> dict:
+def deep_merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def run_once(
+    env: str, seed: int, ratio: float, methods: list[str], encode_images: bool, extra: dict
+) -> dict:
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
@@ -44,6 +53,7 @@ def run_once(env: str, seed: int, ratio: float, methods: list[str], encode_image
         "model": {"init_seed": seed},
         "methods": methods,
     }
+    params = deep_merge(params, extra)
     with KedroSession.create(project_path=REPO, env=env, runtime_params=params) as session:
         nodes = [n.name for n in pipelines["__default__"].nodes]
         if not encode_images:
@@ -84,6 +94,8 @@ def main(argv=None) -> int:
         default=["0.1:clip_ft,hard_pl,soft_pl,s_clip"],
         help="label_ratio:method,method … one entry per label ratio",
     )
+    parser.add_argument("--params", type=json.loads, default={},
+                        help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\'')
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -97,7 +109,7 @@ def main(argv=None) -> int:
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
-            metrics = run_once(args.env, seed, ratio, methods, encode_images=first)
+            metrics = run_once(args.env, seed, ratio, methods, first, args.params)
             first = False
             per_run.append((seed, ratio, metrics))
     wall = time.time() - t0
@@ -107,6 +119,7 @@ def main(argv=None) -> int:
         "seeds": args.seeds,
         "runs": args.runs,
         "env": args.env,
+        "params": args.params,
         "wall_seconds": wall,
         "machine": {
             "platform": platform.platform(),
