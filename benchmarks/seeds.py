@@ -37,7 +37,9 @@ def parse_runs(specs: list[str]) -> list[tuple[float, list[str]]]:
 def deep_merge(base: dict, extra: dict) -> dict:
     out = dict(base)
     for k, v in extra.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = (
+            deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        )
     return out
 
 
@@ -94,8 +96,12 @@ def main(argv=None) -> int:
         default=["0.1:clip_ft,hard_pl,soft_pl,s_clip"],
         help="label_ratio:method,method … one entry per label ratio",
     )
-    parser.add_argument("--params", type=json.loads, default={},
-                        help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\'')
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\'',
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
