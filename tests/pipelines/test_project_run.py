@@ -28,13 +28,13 @@ def make_project(tmp_path: Path, params: dict, catalog: dict | None = None) -> P
     return project
 
 
-def run_kedro(project: Path, monkeypatch, **run_args):
+def run_kedro(project: Path, monkeypatch, runtime_params=None, **run_args):
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
     monkeypatch.chdir(project)
     bootstrap_project(project)
-    with KedroSession.create(project_path=project) as session:
+    with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
         return session.run(**run_args)
 
 
@@ -97,6 +97,13 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     assert len(list((data / "03_primary/keyword_vocabulary.csv").iterdir())) == 2
     assert len(list((data / "05_model_input/ot_plan.safetensors").iterdir())) == 2
     assert len(list((data / "06_models/clip_ft/model.safetensors").iterdir())) == 1
+
+    # `methods` selects what trains; the others are skipped and left out of the report.
+    run_kedro(
+        project, monkeypatch, {"methods": ["clip_ft"]}, pipeline_names=["training", "evaluation"]
+    )
+    latest = sorted((data / "08_reporting/metrics.json").glob("*/metrics.json"))[-1]
+    assert set(json.loads(latest.read_text())) == {"untrained", "clip_ft"}
 
 
 def test_environments_write_to_separate_trees(monkeypatch):

@@ -72,7 +72,7 @@ def data_and_eval():
     return data, val
 
 
-def run(epochs, checkpoint_dir=None, lr=1e-2):
+def run(epochs, checkpoint_dir=None, lr=1e-2, select_metric="mean_recall_one"):
     model = tiny_model()
     data, val = data_and_eval()
     config = TrainConfig(
@@ -81,7 +81,7 @@ def run(epochs, checkpoint_dir=None, lr=1e-2):
         lr=lr,
         warmup_steps=2,
         device="cpu",
-        select_metric="mean_recall_one",
+        select_metric=select_metric,
     )
     evaluator = Evaluator(model, val, templates=["{c}"])
     before = evaluator(model)
@@ -172,3 +172,10 @@ def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
     with pytest.raises(FloatingPointError, match="training.lr"):
         train(model, data, config, Explodes(), None, tmp_path, progress=False)
     assert (tmp_path / "last.pt").exists()  # epoch 1's checkpoint survives
+
+
+def test_select_last_keeps_the_final_epoch():
+    model, result, _ = run(epochs=3, select_metric="last")
+    assert result.selected_epoch == 3
+    for k, v in model.trainable_state().items():
+        torch.testing.assert_close(result.state[k], v)
