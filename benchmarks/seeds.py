@@ -17,13 +17,20 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from sclip.evaluation.seed_summary import (  # noqa: E402
+    add_mean_recall5,
+    summarise,
+    summary_markdown,
+    summary_plot,
+)
 
 
 def parse_runs(specs: list[str]) -> list[tuple[float, list[str]]]:
@@ -43,9 +50,14 @@ def deep_merge(base: dict, extra: dict) -> dict:
     return out
 
 
+PSEUDO_LABEL_METHODS = {"hard_pl", "soft_pl", "s_clip"}
+
+
 def run_once(
     env: str, seed: int, ratio: float, methods: list[str], encode_images: bool, extra: dict
-) -> dict:
+) -> tuple[dict, dict | None]:
+    """One `kedro run`; returns the comparison metrics and, when it ran, the pseudo-label
+    quality report."""
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
@@ -56,32 +68,39 @@ def run_once(
         "methods": methods,
     }
     params = deep_merge(params, extra)
+    nodes = [n.name for n in pipelines["__default__"].nodes]
+    if not encode_images:
+        nodes.remove("embed_images")
+    # Diagnostics of the unpaired images' pseudo-labels: pointless (and impossible at
+    # label_ratio 1) when no method of this run uses unpaired images.
+    with_pseudo_labels = bool(PSEUDO_LABEL_METHODS & set(methods))
+    if not with_pseudo_labels:
+        skip = {n.name for n in pipelines["pseudo_labeling"].nodes}
+        nodes = [n for n in nodes if n not in skip]
     with KedroSession.create(project_path=REPO, env=env, runtime_params=params) as session:
-        nodes = [n.name for n in pipelines["__default__"].nodes]
-        if not encode_images:
-            nodes.remove("embed_images")
         session.run(node_names=nodes)
-        return session.load_context().catalog.load("comparison_metrics")
+        catalog = session.load_context().catalog
+        quality = catalog.load("pseudo_label_quality") if with_pseudo_labels else None
+        return catalog.load("comparison_metrics"), quality
 
 
 def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> dict:
+    """Summary per "<method>@<label_ratio>"; the untrained model (which no ratio changes)
+    counts once per seed."""
     values: dict[str, dict[str, list[float]]] = {}
-    for _, ratio, metrics in per_run:
+    seen_untrained = set()
+    for seed, ratio, metrics in per_run:
         for model, result in metrics.items():
+            if model == "untrained":
+                if seed in seen_untrained:
+                    continue
+                seen_untrained.add(seed)
             key = f"{model}@{ratio:g}" if model != "untrained" else "untrained"
             for metric, value in result.get(split, {}).items():
                 values.setdefault(key, {}).setdefault(metric, []).append(value)
-    out = {}
-    for key, metrics in values.items():
-        out[key] = {
-            m: {
-                "mean": statistics.fmean(v),
-                "std": statistics.stdev(v) if len(v) > 1 else 0.0,
-                "values": v,
-            }
-            for m, v in metrics.items()
-        }
-    return out
+    summary = summarise(values)
+    add_mean_recall5(summary)
+    return summary
 
 
 def main(argv=None) -> int:
@@ -110,23 +129,29 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     bootstrap_project(REPO)
     t0 = time.time()
-    per_run = []
+    per_run, quality, run_seconds = [], {}, {}
     first = True
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
-            metrics = run_once(args.env, seed, ratio, methods, first, args.params)
+            t_run = time.time()
+            metrics, pl_quality = run_once(args.env, seed, ratio, methods, first, args.params)
+            run_seconds[f"seed{seed}@{ratio:g}"] = round(time.time() - t_run, 1)
             first = False
             per_run.append((seed, ratio, metrics))
+            if pl_quality is not None:
+                quality[f"seed{seed}@{ratio:g}"] = pl_quality
     wall = time.time() - t0
     result = {
         "test": aggregate(per_run, "test"),
         "val": aggregate(per_run, "val"),
+        "pseudo_label_quality": quality,
         "seeds": args.seeds,
         "runs": args.runs,
         "env": args.env,
         "params": args.params,
-        "wall_seconds": wall,
+        "wall_seconds": round(wall, 1),
+        "run_seconds": run_seconds,
         "machine": {
             "platform": platform.platform(),
             "processor": platform.machine(),
@@ -137,25 +162,14 @@ def main(argv=None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print(f"\nwall time {wall / 60:.1f} min; test split, mean ± std over seeds {args.seeds}")
-    cols = [
-        "zero_shot_top1",
-        "i2t_r1_one",
-        "i2t_r5_one",
-        "t2i_r1_one",
-        "t2i_r5_one",
-        "i2t_r5_all",
-        "t2i_r5_all",
-    ]
-    print(f"{'model':22s}" + "".join(f"{c:>17s}" for c in cols))
-    for key, metrics in result["test"].items():
-        cells = "".join(
-            f"{metrics[c]['mean']:10.1f} ± {metrics[c]['std']:4.1f}"
-            if c in metrics
-            else f"{'':>17s}"
-            for c in cols
-        )
-        print(f"{key:22s}{cells}")
+    title = f"{args.env}: test, mean ± std over seeds {args.seeds}"
+    table = summary_markdown(result["test"])
+    args.out.with_suffix(".md").write_text(
+        f"# {title}\n\nWall time {wall / 60:.1f} min on {os.cpu_count()} CPUs.\n\n{table}"
+    )
+    summary_plot(result["test"], title).savefig(args.out.with_suffix(".png"), dpi=120)
+    print(f"\nwall time {wall / 60:.1f} min; {title}\n{table}")
+    print(f"written: {args.out}, {args.out.with_suffix('.md')}, {args.out.with_suffix('.png')}")
     return 0
 
 
