@@ -179,3 +179,66 @@ def test_select_last_keeps_the_final_epoch():
     assert result.selected_epoch == 3
     for k, v in model.trainable_state().items():
         torch.testing.assert_close(result.state[k], v)
+
+
+def test_sigkill_mid_epoch_then_same_command_resumes_to_the_same_result(tmp_path):
+    """A real process killed with SIGKILL mid-epoch; the same command run again resumes from
+    the last every-3-steps checkpoint and ends where an uninterrupted run ends."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sclip.training.checkpoint import load_checkpoint
+
+    repo = Path(__file__).resolve().parents[2]
+    ckpt_dir, out = tmp_path / "ckpt", tmp_path / "out.json"
+    cmd = [sys.executable, "-m", "tests.training.resume_worker", str(ckpt_dir), str(out)]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    proc = subprocess.Popen([*cmd, "0.3"], cwd=repo, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if line.strip() == "step 7":  # steps 1–6 done; checkpoint at step 6 = epoch 2, step 2
+                proc.send_signal(signal.SIGKILL)
+                break
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists()
+    ckpt = load_checkpoint(ckpt_dir / "last.pt")
+    assert (ckpt["epoch"], ckpt["step_in_epoch"]) == (1, 2)
+    assert not [p for p in ckpt_dir.iterdir() if p.name != "last.pt"]  # no temp files left
+
+    subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True, timeout=120)
+    resumed = json.loads(out.read_text())
+
+    from tests.training.resume_worker import run as uninterrupted
+
+    full = uninterrupted(None)
+    assert [h["epoch"] for h in resumed["history"]] == [1, 2, 3, 4]
+    for a, b in zip(full.history, resumed["history"], strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)
+        assert a["val_mean_recall_one"] == pytest.approx(b["val_mean_recall_one"])
+    for k, v in full.state.items():
+        torch.testing.assert_close(v, torch.tensor(resumed["state"][k]), rtol=1e-5, atol=1e-6)
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    from dataclasses import replace
+
+    from sclip.training.checkpoint import load_checkpoint, save_checkpoint
+
+    run(epochs=1, checkpoint_dir=tmp_path)
+    ckpt = load_checkpoint(tmp_path / "last.pt")
+    other = replace(tiny_model().config, backbone="hf_clip", checkpoint="some/dir").to_dict()
+    save_checkpoint({**ckpt, "model_config": other}, tmp_path / "last.pt")
+    with pytest.raises(ValueError, match=r"another model.*backbone.*hf_clip"):
+        run(epochs=2, checkpoint_dir=tmp_path)
+
+
+def test_corrupt_checkpoint_names_the_file(tmp_path):
+    (tmp_path / "last.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"last\.pt is damaged"):
+        run(epochs=1, checkpoint_dir=tmp_path)

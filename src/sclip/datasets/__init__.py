@@ -1,8 +1,16 @@
-"""Kedro datasets of the project: caption corpora (read-only inputs) and safetensors tensors.
+"""Kedro datasets of the project: caption corpora (read-only inputs), safetensors tensors, and
+atomic-save versions of the kedro-datasets file datasets the catalog uses.
 
 Use them in the catalog as ``type: sclip.datasets.<ClassName>``.
 """
 
+from sclip.datasets.atomic import (
+    CSVDataset,
+    JSONDataset,
+    MatplotlibDataset,
+    ParquetDataset,
+    TextDataset,
+)
 from sclip.datasets.caption_corpus import (
     ClassFolderDataset,
     KarpathyCaptionsDataset,
@@ -11,7 +19,12 @@ from sclip.datasets.caption_corpus import (
 from sclip.datasets.safetensors_dataset import SafetensorsDataset
 
 __all__ = [
+    "CSVDataset",
     "ClassFolderDataset",
+    "JSONDataset",
+    "MatplotlibDataset",
+    "ParquetDataset",
+    "TextDataset",
     "KarpathyCaptionsDataset",
     "SafetensorsDataset",
     "SyntheticScenesDataset",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import random
@@ -66,11 +67,18 @@ def train(
     evaluate: Callable[[DualEncoder], dict] | None = None,
     checkpoint_dir: Path | None = None,
     progress: bool = True,
+    checkpoint_every_steps: int = 0,
 ) -> TrainResult:
     """Fine-tune `model` in place with `method`; return the selected trainable state and history.
 
-    With checkpoint_dir, a checkpoint is written after every epoch and a run started again with
-    the same settings resumes from it (a finished run returns at once)."""
+    With checkpoint_dir, a checkpoint is written after every epoch (and every
+    `checkpoint_every_steps` optimiser steps, if > 0); a run started again with the same settings
+    resumes from it, mid-epoch included, to the same result (a finished run returns at once)."""
+    if not isinstance(checkpoint_every_steps, int) or checkpoint_every_steps < 0:
+        raise ValueError(
+            "Parameter 'checkpoints.every_steps' must be an integer >= 0 (0: epoch ends only); "
+            f"got {checkpoint_every_steps!r}"
+        )
     seed_everything(config.seed)
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
@@ -89,26 +97,67 @@ def train(
     scheduler = cosine_with_warmup(optimizer, config.warmup_steps, total)
     result = TrainResult(state=model.trainable_state())
     best = -math.inf
-    start_epoch = 0
+    start_epoch, start_step, start_sums = 0, 0, {}
     path = checkpoint_dir / "last.pt" if checkpoint_dir else None
     if path is not None and path.exists():
         ckpt = load_checkpoint(path)
+        saved = ckpt.get("model_config")
+        if saved is not None and saved != model.config.to_dict():
+            changed = sorted(
+                k
+                for k in saved.keys() | model.config.to_dict().keys()
+                if saved.get(k) != model.config.to_dict().get(k)
+            )
+            raise ValueError(
+                f"Checkpoint {path} was written for another model (differs in {changed}: "
+                f"{ {k: saved.get(k) for k in changed} } vs this run's "
+                f"{ {k: model.config.to_dict().get(k) for k in changed} }). "
+                "Delete it or point 'checkpoints.dir' elsewhere."
+            )
         model.load_trainable_state(ckpt["model"], source=str(path))
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         set_rng_state(ckpt["rng"])
         start_epoch, best = ckpt["epoch"], ckpt["best"]
+        start_step, start_sums = ckpt.get("step_in_epoch", 0), ckpt.get("loss_sums", {})
         result = TrainResult(ckpt["selected_state"], ckpt["history"], ckpt["selected_epoch"])
         log.info(
-            "Resuming %s from %s at epoch %d/%d", method.name, path, start_epoch, config.epochs
+            "Resuming %s from %s at epoch %d/%d, step %d",
+            method.name,
+            path,
+            start_epoch + (start_step > 0),
+            config.epochs,
+            start_step,
+        )
+
+    def checkpoint(epoch_done: int, step_in_epoch: int, sums: dict) -> None:
+        save_checkpoint(
+            {
+                "model": model.trainable_state(),
+                "model_config": model.config.to_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": rng_state(),
+                "epoch": epoch_done,  # completed epochs
+                "step_in_epoch": step_in_epoch,  # steps done in the next one
+                "loss_sums": sums,
+                "best": best,
+                "selected_state": result.state,
+                "history": result.history,
+                "selected_epoch": result.selected_epoch,
+            },
+            path,
         )
 
     max_log_scale = math.log(config.max_logit_scale)
     for epoch in range(start_epoch, config.epochs):
-        t0, sums, n_steps = time.time(), {}, 0
+        # Each epoch's batches are a function of (seed, epoch): a resumed epoch skips the
+        # steps its checkpoint had done and continues with the same batches.
+        skip = start_step if epoch == start_epoch else 0
+        t0, sums, n_steps = time.time(), dict(start_sums) if skip else {}, skip
         batches = tqdm(
-            sampler.epoch(epoch),
-            total=len(sampler),
+            itertools.islice(sampler.epoch(epoch), skip, None),
+            total=len(sampler) - skip,
             disable=not progress,
             desc=f"{method.name} epoch {epoch + 1}/{config.epochs}",
             leave=False,
@@ -132,6 +181,14 @@ def train(
             for k, v in {"loss": loss, **parts}.items():
                 sums[k] = sums.get(k, 0.0) + v.item()
             n_steps += 1
+            done = epoch * len(sampler) + n_steps
+            if (
+                path is not None
+                and checkpoint_every_steps > 0
+                and done % checkpoint_every_steps == 0
+                and n_steps < len(sampler)  # the end of the epoch is saved below anyway
+            ):
+                checkpoint(epoch, n_steps, sums)
         row = {"epoch": epoch + 1, "step": (epoch + 1) * len(sampler)}
         row.update({k: v / max(n_steps, 1) for k, v in sums.items()})
         row.update({"lr": scheduler.get_last_lr()[0], "logit_scale": model.scale.item()})
@@ -150,20 +207,7 @@ def train(
             ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step")),
         )
         if path is not None:
-            save_checkpoint(
-                {
-                    "model": model.trainable_state(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": rng_state(),
-                    "epoch": epoch + 1,
-                    "best": best,
-                    "selected_state": result.state,
-                    "history": result.history,
-                    "selected_epoch": result.selected_epoch,
-                },
-                path,
-            )
+            checkpoint(epoch + 1, 0, {})
     return result
 
 

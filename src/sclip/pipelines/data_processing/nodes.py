@@ -7,22 +7,50 @@ import logging
 import pandas as pd
 
 from sclip.data.corpus import CaptionCorpus
+from sclip.data.images import unreadable_images
 from sclip.data.split import captions_with_role, split_paired_unpaired
 
 log = logging.getLogger(__name__)
 
 
-def corpus_tables(raw_corpus: CaptionCorpus) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The raw dataset as an image table and a caption table."""
-    images = raw_corpus.images.astype({"label": "object"})
+def corpus_tables(
+    raw_corpus: CaptionCorpus, images_params: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The raw dataset as an image table and a caption table, plus the images skipped as
+    unreadable (only with `images.skip_unreadable`; otherwise the embedding step stops at the
+    first unreadable image and names it)."""
+    images, captions = raw_corpus.images.astype({"label": "object"}), raw_corpus.captions
+    skipped = pd.DataFrame({"image_id": [], "path": [], "reason": []})
+    if images_params.get("skip_unreadable", False):
+        bad = unreadable_images(images["path"].tolist())
+        if len(bad) == len(images):
+            raise ValueError(
+                f"None of the {len(images)} images can be read (e.g. {next(iter(bad.items()))}); "
+                "'images.skip_unreadable' cannot help"
+            )
+        if bad:
+            drop = images["path"].isin(list(bad))
+            skipped = images.loc[drop, ["image_id", "path"]].assign(
+                reason=lambda t: t["path"].map(bad)
+            )
+            log.warning(
+                "Skipping %d unreadable images (images.skip_unreadable) and their captions: %s%s",
+                len(skipped),
+                "; ".join(f"{p} ({r})" for p, r in list(bad.items())[:10]),
+                " …" if len(bad) > 10 else "",
+            )
+            images = images[~drop].reset_index(drop=True)
+            captions = captions[captions["image_id"].isin(images["image_id"])].reset_index(
+                drop=True
+            )
     log.info(
         "%d images (%s), %d captions, %d classes",
         len(images),
         images["split"].value_counts().to_dict(),
-        len(raw_corpus.captions),
+        len(captions),
         len(raw_corpus.class_names),
     )
-    return images, raw_corpus.captions
+    return images, captions, skipped.reset_index(drop=True)
 
 
 def split_images(

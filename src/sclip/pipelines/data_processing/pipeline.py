@@ -8,7 +8,12 @@ from sclip.pipelines.data_processing.nodes import corpus_tables, split_images
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(corpus_tables, "raw_corpus", ["images", "captions"], name="corpus_tables"),
+            Node(
+                corpus_tables,
+                ["raw_corpus", "params:images"],
+                ["images", "captions", "skipped_images"],
+                name="corpus_tables",
+            ),
             Node(
                 split_images,
                 ["images", "captions", "params:split"],

@@ -84,6 +84,7 @@ def train_method(
         evaluator,
         checkpoint_dir,
         progress=checkpoints.get("progress", False),
+        checkpoint_every_steps=checkpoints.get("every_steps", 0),
     )
     log.info("%s: selected epoch %d of %d", name, result.selected_epoch, config.epochs)
     artifact = {
