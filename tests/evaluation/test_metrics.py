@@ -69,3 +69,14 @@ def test_one_caption_per_image_is_seeded_and_valid():
     assert caption_image[a].tolist() == [0, 1, 2]
     draws = {tuple(one_caption_per_image(caption_image, 3, seed=s).tolist()) for s in range(20)}
     assert len(draws) > 1  # different seeds draw different captions
+
+
+@pytest.mark.parametrize(
+    "templates",
+    [[], "a photo of {c}", ["a photo of a cat"], ["{c} seen from {view}"], ["{"], [3]],
+)
+def test_bad_templates_name_the_parameter(templates):
+    from sclip.evaluation.evaluate import check_templates
+
+    with pytest.raises(ValueError, match=r"evaluation\.templates"):
+        check_templates(templates)

@@ -131,3 +131,62 @@ def test_environments_write_to_separate_trees(monkeypatch):
         assert path.startswith("data/rsicd/") and not paths["local"][name].startswith(
             "data/rsicd/"
         ), name
+
+
+@pytest.mark.slow
+def test_same_seed_same_metrics_and_bad_input_damages_nothing(tmp_path, monkeypatch):
+    """Two runs with the same seed give identical metrics on CPU; a run stopped by a bad
+    parameter or a corrupt image names the culprit and leaves every saved version intact."""
+    from PIL import Image
+
+    no_ckpt = {**TINY, "checkpoints": {"enabled": False}, "methods": ["clip_ft", "s_clip"]}
+    project = make_project(tmp_path, no_ckpt, TINY_DATA)
+    run_kedro(project, monkeypatch)
+    run_kedro(project, monkeypatch, pipeline_names=["training", "evaluation"])
+    data = project / "data"
+    reports = sorted((data / "08_reporting/metrics.json").glob("*/metrics.json"))
+    assert len(reports) == 2
+    first, second = (json.loads(p.read_text()) for p in reports)
+    assert first == second
+
+    def snapshot():
+        return {
+            p.relative_to(data): p.read_bytes()
+            for p in data.rglob("*")
+            if p.is_file() and "01_raw" not in p.parts
+        }
+
+    before = snapshot()
+    with pytest.raises(Exception, match=r"split\.label_ratio"):
+        run_kedro(project, monkeypatch, {"split": {"label_ratio": 1.5}})
+    with pytest.raises(Exception, match=r"evaluation\.templates"):
+        run_kedro(
+            project,
+            monkeypatch,
+            {"evaluation": {"templates": ["a photo"]}},
+            pipeline_names=["evaluation"],
+        )
+    with pytest.raises(Exception, match=r"Parameter 'methods'.*unknown: \['sclip'\]"):
+        run_kedro(
+            project, monkeypatch, {"methods": ["clip_ft", "sclip"]}, pipeline_names=["training"]
+        )
+    # A truncated image among the raw files: named when embedding, unless skipped.
+    victim = sorted((data / "01_raw").rglob("*.png"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    with pytest.raises(Exception, match=rf"{victim.name}.*images\.skip_unreadable"):
+        run_kedro(project, monkeypatch, pipeline_names=["data_processing", "embedding"])
+    after = snapshot()
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing rewritten
+    # what the failed runs did save went into NEW version folders only
+    old_folders = {p.parent for p in before}
+    assert all(p.parent not in old_folders for p in set(after) - set(before))
+
+    run_kedro(
+        project,
+        monkeypatch,
+        {"images": {"skip_unreadable": True}},
+        pipeline_names=["data_processing"],
+    )
+    skipped = sorted((data / "08_reporting/skipped_images.csv").glob("*/*.csv"))[-1]
+    assert victim.name in skipped.read_text()
+    Image.open(next(p for p in (data / "01_raw").rglob("*.png") if p != victim)).load()

@@ -47,13 +47,29 @@ def embed(
     return torch.cat(out)
 
 
+def check_templates(templates: Sequence[str]) -> None:
+    """Templates must be a non-empty list of strings with a `{c}` for the class name and no
+    other placeholder."""
+    if isinstance(templates, str) or not templates:
+        raise ValueError(
+            "Parameter 'evaluation.templates' must be a non-empty list of strings with '{c}', "
+            f"e.g. ['an aerial photograph of {{c}}.']; got {templates!r}"
+        )
+    for t in templates:
+        try:
+            ok = isinstance(t, str) and "{c}" in t and t.format(c="x") is not None
+        except (KeyError, IndexError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"Zero-shot template {t!r} in 'evaluation.templates' must be a string with one "
+                "'{c}' placeholder for the class name and no other braces"
+            )
+
+
 def prompts(class_names: Sequence[str], templates: Sequence[str]) -> list[str]:
     """Class-major list of filled templates."""
-    for t in templates:
-        if "{c}" not in t:
-            raise ValueError(
-                f"Zero-shot template {t!r} has no '{{c}}' placeholder for the class name"
-            )
+    check_templates(templates)
     return [t.format(c=c) for c in class_names for t in templates]
 
 
@@ -69,6 +85,7 @@ class Evaluator:
         seed: int = 0,
         device: str | torch.device = "cpu",
     ) -> None:
+        check_templates(templates)
         self.data, self.device, self.n_templates = data, device, len(templates)
         self.labelled = data.labels >= 0
         self.prompt_state = None

@@ -12,7 +12,7 @@ from sclip.evaluation.evaluate import Evaluator
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import TrainConfig
 from sclip.training.loop import resolve_device, train
-from sclip.training.methods import make_method
+from sclip.training.methods import METHODS, make_method
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ def train_method(
     """Train one method on the paired (and unpaired) data; select the epoch on `val`.
     A method left out of `methods` is skipped: its outputs say so and the report omits it."""
     name = method["name"]
+    unknown = sorted(set(methods) - set(METHODS)) if isinstance(methods, list) else methods
+    if unknown:
+        raise ValueError(
+            f"Parameter 'methods' must be a list of method names from {sorted(METHODS)}; "
+            f"unknown: {unknown!r}"
+        )
     if name not in methods:
         log.info("%s is not in 'methods' %s: skipped", name, methods)
         return {"__metadata__": {"skipped": True, "method": method}}, []
