@@ -19,6 +19,7 @@ from sclip.models import DualEncoder
 from sclip.models.dual_encoder import State, index_state, state_to
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from sclip.training.config import TrainConfig
+from sclip.training.distributed import average_gradients, gather, rank_and_world, shard
 from sclip.training.methods import StepInputs
 from sclip.training.optim import cosine_with_warmup, make_optimizer
 from sclip.training.sampler import PairedSampler
@@ -83,6 +84,10 @@ def train(
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     device = resolve_device(config.device)
+    rank, world = rank_and_world()
+    if world > 1:
+        shard(torch.empty(config.paired_batch_size), 0, world, "paired")  # checks divisibility
+        shard(torch.empty(config.unpaired_batch_size), 0, world, "unpaired")
     sampler = PairedSampler(
         data.paired_images,
         data.captions_of,
@@ -163,7 +168,7 @@ def train(
             leave=False,
         )
         for batch in batches:
-            step = _embed_batch(model, data, batch, device)
+            step = _embed_batch(model, data, batch, device, rank, world)
             parts = method.losses(model, step)
             loss = sum(parts.values())
             if not torch.isfinite(loss):
@@ -174,6 +179,7 @@ def train(
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            average_gradients(model)
             optimizer.step()
             scheduler.step()
             with torch.no_grad():
@@ -184,6 +190,7 @@ def train(
             done = epoch * len(sampler) + n_steps
             if (
                 path is not None
+                and rank == 0
                 and checkpoint_every_steps > 0
                 and done % checkpoint_every_steps == 0
                 and n_steps < len(sampler)  # the end of the epoch is saved below anyway
@@ -192,7 +199,7 @@ def train(
         row = {"epoch": epoch + 1, "step": (epoch + 1) * len(sampler)}
         row.update({k: v / max(n_steps, 1) for k, v in sums.items()})
         row.update({"lr": scheduler.get_last_lr()[0], "logit_scale": model.scale.item()})
-        if evaluate is not None:
+        if evaluate is not None and rank == 0:
             row.update({f"val_{k}": v for k, v in evaluate(model).items()})
         row["seconds"] = time.time() - t0
         result.history.append(row)
@@ -206,21 +213,37 @@ def train(
             epoch + 1,
             ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step")),
         )
-        if path is not None:
+        if path is not None and rank == 0:
             checkpoint(epoch + 1, 0, {})
     return result
 
 
-def _embed_batch(model: DualEncoder, data: TrainData, batch, device) -> StepInputs:
-    images = state_to(index_state(data.image_state, batch.paired_images), device)
-    captions = state_to(index_state(data.text_state, batch.captions), device)
+def _embed_batch(
+    model: DualEncoder, data: TrainData, batch, device, rank: int = 0, world: int = 1
+) -> StepInputs:
+    """Embeddings of the global batch. With several processes each embeds its slice and the
+    slices are all-gathered with gradient (rank order = the global batch's order)."""
+
+    def embed(rows, state, stage, encode, what):
+        if world > 1:
+            rows = shard(rows, rank, world, what)
+        emb = encode(state_to(index_state(state, rows), device), stage)
+        return gather(emb)
+
     unpaired = None
     if len(batch.unpaired_images):
-        u = state_to(index_state(data.image_state, batch.unpaired_images), device)
-        unpaired = model.encode_image(u, data.image_stage)
+        unpaired = embed(
+            batch.unpaired_images,
+            data.image_state,
+            data.image_stage,
+            model.encode_image,
+            "unpaired",
+        )
     return StepInputs(
-        model.encode_image(images, data.image_stage),
-        model.encode_text(captions, data.text_stage),
+        embed(
+            batch.paired_images, data.image_state, data.image_stage, model.encode_image, "paired"
+        ),
+        embed(batch.captions, data.text_state, data.text_stage, model.encode_text, "paired"),
         unpaired,
         batch.captions.to(device),
     )

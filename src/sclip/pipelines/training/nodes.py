@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +12,10 @@ from sclip.assemble import eval_set, fingerprint, keyword_bank, train_data
 from sclip.evaluation.evaluate import Evaluator
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import TrainConfig
+from sclip.training.distributed import DistributedConfig, launch
 from sclip.training.loop import resolve_device, train
 from sclip.training.methods import METHODS, make_method
+from sclip.training.worker import train_worker
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ def train_method(
     training: dict,
     evaluation: dict,
     checkpoints: dict,
+    distributed: dict,
 ) -> tuple[dict, list[dict]]:
     """Train one method on the paired (and unpaired) data; select the epoch on `val`.
     A method left out of `methods` is skipped: its outputs say so and the report omits it."""
@@ -62,13 +66,8 @@ def train_method(
     data = train_data(
         image_features, paired_text_features, image_split, paired_captions, model_config
     )
-    encoder = build_model(model_config)
-    device = resolve_device(config.device)
     val = eval_set(
         "val", image_features, eval_text_features, images, image_split, eval_captions, model_config
-    )
-    evaluator = Evaluator(
-        encoder.to(device), val, evaluation["templates"], evaluation.get("seed", 0), device
     )
     run_key = fingerprint(
         method,
@@ -82,16 +81,48 @@ def train_method(
     checkpoint_dir = (
         Path(checkpoints["dir"]) / name / run_key if checkpoints.get("enabled", True) else None
     )
-    result = train(
-        encoder,
-        data,
-        config,
-        algorithm,
-        evaluator,
-        checkpoint_dir,
-        progress=checkpoints.get("progress", False),
-        checkpoint_every_steps=checkpoints.get("every_steps", 0),
-    )
+    every = checkpoints.get("every_steps", 0)
+    processes = DistributedConfig.from_params(distributed)
+    if processes.enabled:
+        # The workers run the training loop; this node (and the pipeline) runs once.
+        log.info(
+            "%s: training on %d node(s) × %d process(es)",
+            name,
+            processes.nnodes,
+            processes.nproc_per_node,
+        )
+        result = launch(
+            processes,
+            train_worker,
+            partial(build_model, model_config),
+            data,
+            config,
+            algorithm,
+            val,
+            evaluation["templates"],
+            evaluation.get("seed", 0),
+            checkpoint_dir,
+            every,
+            processes.backend,
+        )
+        if result is None:  # a node other than node 0 of a multi-node run
+            return {"__metadata__": {"skipped": True, "method": method, "rank": "not 0"}}, []
+    else:
+        encoder = build_model(model_config)
+        device = resolve_device(config.device)
+        evaluator = Evaluator(
+            encoder.to(device), val, evaluation["templates"], evaluation.get("seed", 0), device
+        )
+        result = train(
+            encoder,
+            data,
+            config,
+            algorithm,
+            evaluator,
+            checkpoint_dir,
+            progress=checkpoints.get("progress", False),
+            checkpoint_every_steps=every,
+        )
     log.info("%s: selected epoch %d of %d", name, result.selected_epoch, config.epochs)
     artifact = {
         **result.state,

@@ -23,6 +23,7 @@ SHARED_PARAMS = [
     "params:training",
     "params:evaluation",
     "params:checkpoints",
+    "params:distributed",
 ]
 
 

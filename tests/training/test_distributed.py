@@ -1,0 +1,85 @@
+"""Two CPU processes (gloo, started by torch's elastic launcher) compute the same loss and
+gradients as one process on the whole batch, and train to the same weights."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import torch
+
+from sclip.training.config import TrainConfig
+from sclip.training.distributed import DistributedConfig, launch, shard
+from sclip.training.loop import train
+from sclip.training.methods import make_method
+from sclip.training.worker import train_worker
+from tests.training.dist_helpers import distributed_s_clip_step, keyword_bank, s_clip_step
+from tests.training.test_loop import data_and_eval, tiny_model
+
+
+def two_processes() -> DistributedConfig:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    return DistributedConfig(nproc_per_node=2, rdzv_endpoint=f"localhost:{port}", backend="gloo")
+
+
+@pytest.mark.slow
+def test_gathered_s_clip_loss_and_gradients_equal_one_process():
+    single = s_clip_step()
+    both = launch(two_processes(), distributed_s_clip_step)
+    assert set(both["losses"]) == {"contrastive", "caption", "keyword"}
+    for k, v in single["losses"].items():
+        assert both["losses"][k] == pytest.approx(v, rel=1e-5)
+    assert set(both["grads"]) == set(single["grads"])
+    for k, g in single["grads"].items():
+        torch.testing.assert_close(both["grads"][k], g, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_two_process_training_ends_at_the_same_weights(tmp_path):
+    data, val = data_and_eval()
+    config = TrainConfig(
+        epochs=2,
+        paired_batch_size=8,
+        unpaired_batch_size=8,
+        lr=1e-2,
+        warmup_steps=2,
+        device="cpu",
+        select_metric="last",
+        num_threads=1,
+    )
+    method = make_method("s_clip", keywords=keyword_bank())
+    single = train(tiny_model(), data, config, method, None, None, progress=False)
+    result = launch(
+        two_processes(),
+        train_worker,
+        tiny_model,
+        data,
+        config,
+        method,
+        val,
+        ["{c}"],
+        0,
+        tmp_path,
+        0,
+        "gloo",
+    )
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert "val_mean_recall_one" in result.history[0]  # rank 0 evaluated
+    assert (tmp_path / "last.pt").exists()  # rank 0 checkpointed
+    for a, b in zip(single.history, result.history, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+    for k, v in single.state.items():
+        torch.testing.assert_close(result.state[k], v, rtol=1e-4, atol=1e-5)
+
+
+def test_uneven_batches_and_bad_settings_are_named():
+    with pytest.raises(ValueError, match="training.paired_batch_size"):
+        shard(torch.arange(7), 0, 2, "paired")
+    with pytest.raises(ValueError, match="distributed.nproc_per_node"):
+        DistributedConfig(nproc_per_node=0)
+    with pytest.raises(ValueError, match="distributed.rdzv_endpoint"):
+        DistributedConfig(rdzv_endpoint="nohost")
+    with pytest.raises(ValueError, match="Unknown 'distributed' parameters"):
+        DistributedConfig.from_params({"nodes": 2})
