@@ -121,6 +121,11 @@ def main(argv=None) -> int:
         default={},
         help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\'',
     )
+    parser.add_argument(
+        "--reuse-image-features",
+        action="store_true",
+        help="skip image encoding: use the latest saved image_features (same model settings)",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -130,7 +135,7 @@ def main(argv=None) -> int:
     bootstrap_project(REPO)
     t0 = time.time()
     per_run, quality, run_seconds = [], {}, {}
-    first = True
+    first = not args.reuse_image_features
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)

@@ -37,6 +37,28 @@ def comparison_table(metrics: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "split", *TABLE_METRICS])
 
 
+def tracking_metrics(
+    metrics: dict[str, dict], histories: dict[str, list[dict]]
+) -> dict[str, list[dict]]:
+    """Series for experiment tracking (kedro-mlflow's metrics-history format): the final
+    `<model>.<split>.<metric>` (step 0) and every numeric `<method>.<history key>` per epoch
+    (step = epoch)."""
+    out: dict[str, list[dict]] = {}
+    for model, by_split in metrics.items():
+        for split in ("val", "test"):
+            for name, value in (by_split.get(split) or {}).items():
+                if isinstance(value, (int, float)):
+                    out[f"{model}.{split}.{name}"] = [{"value": float(value), "step": 0}]
+    for method, rows in histories.items():
+        for row in rows:
+            for name, value in row.items():
+                if name not in ("epoch", "step") and isinstance(value, (int, float)):
+                    out.setdefault(f"{method}.{name}", []).append(
+                        {"value": float(value), "step": int(row["epoch"])}
+                    )
+    return out
+
+
 def to_markdown(table: pd.DataFrame, title: str) -> str:
     """A GitHub markdown table with one decimal, preceded by a title and a legend."""
     cols = list(table.columns)

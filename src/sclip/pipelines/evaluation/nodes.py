@@ -8,7 +8,13 @@ import pandas as pd
 
 from sclip.assemble import eval_set
 from sclip.evaluation.evaluate import Evaluator
-from sclip.evaluation.report import comparison_plot, comparison_table, to_markdown, training_curves
+from sclip.evaluation.report import (
+    comparison_plot,
+    comparison_table,
+    to_markdown,
+    tracking_metrics,
+    training_curves,
+)
 from sclip.models import ModelConfig, build_model
 from sclip.training.loop import resolve_device
 
@@ -95,9 +101,9 @@ def evaluate_trained(
 
 def compare(
     methods: list[str], untrained: dict, *per_method
-) -> tuple[dict, str, pd.DataFrame, object, object]:
-    """Metrics JSON, markdown and CSV tables, a bar plot and training curves for every model
-    that ran (skipped methods are left out)."""
+) -> tuple[dict, str, pd.DataFrame, object, object, dict]:
+    """Metrics JSON, markdown and CSV tables, a bar plot, training curves and the metric
+    series for experiment tracking, for every model that ran (skipped methods are left out)."""
     n = len(methods)
     trained = {m: r for m, r in zip(methods, per_method[:n], strict=True) if not r.get("skipped")}
     metrics = {"untrained": untrained, **trained}
@@ -109,4 +115,5 @@ def compare(
         table,
         comparison_plot(table),
         training_curves(histories),
+        tracking_metrics(metrics, histories),
     )

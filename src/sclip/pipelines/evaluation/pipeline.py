@@ -46,6 +46,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "comparison_csv",
                 "comparison_plot",
                 "training_curves",
+                "tracked_metrics",
             ],
             name="compare_methods",
         )

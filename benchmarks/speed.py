@@ -1,0 +1,279 @@
+"""Where the time goes: each figure is measured side by side in this one process (interleaved
+repeats, best of them), so ratios hold on a noisy machine.
+
+    python benchmarks/speed.py                       # embedding, train step, OT
+    python benchmarks/speed.py --rss                 # + peak RSS of `kedro run --env rsicd`
+
+- embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
+  over the bare encoder forward on in-memory uint8 tensors, same images and batch size.
+- train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
+  losses) over clip_ft (256 paired: the same images per step), both from cached states; for
+  the default heads-only training and for the whole image tower trained from pixels (128 px).
+- ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan for
+  8,000 unpaired × 1,000 paired images (ε = 0.01), against the reference's 10 iterations.
+- peak_rss_mb: peak resident memory of `kedro run --env rsicd` (all nodes, all methods).
+
+Results go to benchmarks/results/speed.json (merged: figures not re-measured are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from sclip.features import encode_image_files, encode_texts  # noqa: E402
+from sclip.models import build_model  # noqa: E402
+from sclip.pseudo_labels.ot import marginal_error, sinkhorn_plan  # noqa: E402
+from sclip.training.config import TrainConfig  # noqa: E402
+from sclip.training.loop import TrainData, _embed_batch  # noqa: E402
+from sclip.training.methods import KeywordBank, make_method  # noqa: E402
+from sclip.training.optim import make_optimizer  # noqa: E402
+from sclip.training.sampler import Batch  # noqa: E402
+
+
+def best_of(fns: dict, repeats: int) -> dict[str, float]:
+    """Seconds per call of each fn: interleaved repeats, best (least disturbed) kept."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: min(v) for k, v in times.items()}
+
+
+def image_files(limit: int) -> list[str]:
+    """Images of RSICD when ../shared has it, else those `kedro run` drew for the built-in data."""
+    rsicd = REPO.parent / "shared/datasets/rsicd/RSICD_images"
+    paths = sorted(rsicd.iterdir()) if rsicd.is_dir() else []
+    paths = paths or sorted((REPO / "data/01_raw/synthetic_scenes").rglob("*.png"))
+    if not paths:
+        raise SystemExit("No images to time: run `make run` first (or provide ../shared RSICD)")
+    return [str(p) for p in paths[:limit]]
+
+
+def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
+    from sclip.data.images import load_pixels
+
+    model = build_model({"image_size": 224}).eval()
+    paths = image_files(n_images)
+    pixels = load_pixels(paths, 224)
+    stop = model.first_trainable["image"]
+
+    def pipeline():
+        encode_image_files(model, paths, batch_size, progress=False)
+
+    @torch.no_grad()
+    def bare():
+        for i in range(0, len(pixels), batch_size):
+            model.run_stages("image", pixels[i : i + batch_size], 0, stop)
+
+    t = best_of({"pipeline": pipeline, "bare": bare}, repeats)
+    return {
+        "embedding_images": len(paths),
+        "embedding_batch_size": batch_size,
+        "embedding_pipeline_images_per_s": len(paths) / t["pipeline"],
+        "embedding_bare_images_per_s": len(paths) / t["bare"],
+        "embedding_ratio": t["bare"] / t["pipeline"],
+    }
+
+
+def _step_setup(trainable: dict, image_size: int, n: int = 512):
+    """A model, cached states of n random images and 4n captions, and a 30-keyword bank."""
+    model = build_model({"image_size": image_size, "trainable": trainable})
+    with torch.no_grad():  # s = 100, as late in training: ε = 0.01, where OT is slowest
+        model.logit_scale.fill_(math.log(100.0))
+    g = torch.Generator().manual_seed(0)
+    pixels = torch.randint(0, 256, (n, 3, image_size, image_size), dtype=torch.uint8, generator=g)
+    with torch.no_grad():
+        image_state = model.run_stages("image", pixels, 0, model.first_trainable["image"])
+    words = ["airport", "farmland", "forest", "harbor", "river", "storage tanks", "viaduct"]
+    captions = [
+        f"many {words[i % 7]} near a {words[(i * 3) % 7]} and some {words[(i * 5) % 7]}"
+        for i in range(4 * n)
+    ]
+    text_state = encode_texts(model, captions, progress=False)
+    keywords = [f"{w} {i}" if i else w for w in words for i in range(4)][:30]
+    bank = KeywordBank(
+        state=encode_texts(model, keywords, progress=False),
+        stage=model.first_trainable["text"],
+        candidates=torch.rand(4 * n, 30, generator=g) > 0.8,
+    )
+    data = TrainData(
+        image_state,
+        model.first_trainable["image"],
+        text_state,
+        model.first_trainable["text"],
+        torch.arange(n // 2),
+        [torch.arange(4 * i, 4 * i + 4) for i in range(n // 2)],
+        torch.arange(n // 2, n),
+    )
+    return model.train(), data, bank
+
+
+def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
+    model, data, bank = _step_setup(trainable, image_size)
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
+    cpu = torch.device("cpu")
+    clip_ft = make_method("clip_ft")
+    s_clip = make_method("s_clip", keywords=bank)
+    half = len(data.paired_images)  # 256 paired rows, 256 unpaired
+    paired_only = Batch(
+        torch.arange(half), torch.arange(half) * 4, torch.empty(0, dtype=torch.long)
+    )
+    mixed = Batch(
+        torch.arange(half // 2), torch.arange(half // 2) * 4, torch.arange(half, half * 3 // 2)
+    )
+
+    def step(method, batch):
+        def run():
+            parts = method.losses(model, _embed_batch(model, data, batch, cpu))
+            optimizer.zero_grad(set_to_none=True)
+            sum(parts.values()).backward()
+            optimizer.step()
+
+        return run
+
+    t = best_of({"clip_ft": step(clip_ft, paired_only), "s_clip": step(s_clip, mixed)}, repeats)
+    return {
+        "clip_ft_step_s": t["clip_ft"],
+        "s_clip_step_s": t["s_clip"],
+        "ratio": t["s_clip"] / t["clip_ft"],
+    }
+
+
+def ot_dataset_level(n_unpaired: int, n_paired: int) -> dict:
+    """Clustered unit embeddings (30 classes), cost 1 − cos, ε = 0.01 as pseudo_labeling."""
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(30, 512, generator=g)
+
+    def embed(n):
+        labels = torch.randint(0, 30, (n,), generator=g)
+        return F.normalize(centres[labels] + 1.5 * torch.randn(n, 512, generator=g), dim=-1)
+
+    u, x = embed(n_unpaired), embed(n_paired)
+    cost = 1.0 - u @ x.T
+    t = time.perf_counter()
+    plan = sinkhorn_plan(cost, 0.01, max_iter=5000, tol=1e-9)
+    seconds = time.perf_counter() - t
+    a = torch.full((n_unpaired,), 1.0 / n_unpaired)
+    b = torch.full((n_paired,), 1.0 / n_paired)
+
+    def relative(p):
+        return max(((p.sum(1) - a).abs() / a).max().item(), ((p.sum(0) - b).abs() / b).max().item())
+
+    import ot
+
+    t = time.perf_counter()
+    ref = ot.sinkhorn(
+        a.double(), b.double(), cost.double(), 0.01, method="sinkhorn_log", numItermax=10
+    )
+    ref_seconds = time.perf_counter() - t
+    return {
+        "ot_shape": [n_unpaired, n_paired],
+        "ot_seconds": seconds,
+        "ot_marginal_error": marginal_error(plan.double(), a.double(), b.double()),
+        "ot_marginal_error_relative": relative(plan.double()),
+        "ot_reference_10_iter_seconds": ref_seconds,
+        "ot_reference_10_iter_marginal_error": marginal_error(ref, a.double(), b.double()),
+        "ot_reference_10_iter_marginal_error_relative": relative(ref),
+    }
+
+
+def peak_rss(env: str) -> dict:
+    """Peak RSS of a whole `kedro run --env <env>` in a child process (getrusage of children)."""
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--env", env],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+    )
+    kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
+    return {
+        "peak_rss_mb": kib / 1024,
+        "peak_rss_env": env,
+        "peak_rss_run_seconds": time.perf_counter() - t,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--images", type=int, default=512, help="images for the embedding figure")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["embedding", "train_step", "ot"])
+    parser.add_argument("--rss", action="store_true", help="also run `kedro run --env rsicd`")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
+    args = parser.parse_args(argv)
+
+    result = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if "embedding" not in args.skip:
+        result.update(embedding(args.images, 64, args.repeats))
+        print(
+            f"embedding: pipeline {result['embedding_pipeline_images_per_s']:.1f} img/s, bare "
+            f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f}",
+            flush=True,
+        )
+    if "train_step" not in args.skip:
+        heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
+        full = train_step({"image": "all", "text": "heads"}, 128, args.repeats)
+        result.update(
+            {
+                "train_step_ratio": heads["ratio"],
+                "train_step_heads": heads,
+                "train_step_ratio_image_tower": full["ratio"],
+                "train_step_image_tower": full,
+            }
+        )
+        for name, r in (("heads only", heads), ("whole image tower", full)):
+            print(
+                f"train step ({name}): clip_ft {r['clip_ft_step_s'] * 1e3:.1f} ms, s_clip "
+                f"{r['s_clip_step_s'] * 1e3:.1f} ms, ratio {r['ratio']:.2f}",
+                flush=True,
+            )
+    if "ot" not in args.skip:
+        result.update(ot_dataset_level(8000, 1000))
+        print(
+            f"OT 8000×1000: {result['ot_seconds']:.1f} s, marginal error "
+            f"{result['ot_marginal_error']:.1e} (relative {result['ot_marginal_error_relative']:.1e}); "
+            f"reference 10 iterations: {result['ot_reference_10_iter_marginal_error']:.1e} "
+            f"(relative {result['ot_reference_10_iter_marginal_error_relative']:.1e})",
+            flush=True,
+        )
+    if args.rss:
+        result.update(peak_rss("rsicd"))
+        print(f"peak RSS of kedro run --env rsicd: {result['peak_rss_mb']:.0f} MB", flush=True)
+    result["machine"] = {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+    }
+    result["date"] = time.strftime("%Y-%m-%d")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Project hooks around kedro-mlflow: the report's table and plots go to the MLflow run it
+opened, and that run is really closed when the pipeline ends.
+
+kedro-mlflow's own artifact wrapper cannot wrap a versioned dataset in Kedro 1.x (its inner
+dataset draws a save version of its own, which the catalog rejects), so the saved objects are
+logged from memory instead: the versioned files on disk stay exactly as the catalog wrote them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import mlflow
+from kedro.framework.hooks import hook_impl
+
+log = logging.getLogger(__name__)
+
+# Catalog entry → artifact path in the MLflow run.
+ARTIFACTS = {
+    "comparison_table": "reporting/metrics.md",
+    "comparison_plot": "reporting/comparison.png",
+    "training_curves": "reporting/training_curves.png",
+    "pseudo_label_quality_plot": "reporting/pseudo_label_quality.png",
+    "pseudo_label_quality": "reporting/pseudo_label_quality.json",
+    "comparison_metrics": "reporting/metrics.json",
+}
+
+
+class TrackArtifacts:
+    def __init__(self) -> None:
+        self._outer_run: str | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        run = mlflow.active_run()  # a run the user opened before Kedro: left open
+        self._outer_run = run.info.run_id if run else None
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        # kedro-mlflow re-enters its run before every node; with MLflow 3 each re-entry stacks,
+        # and its single end_run() at the end leaves the run active for the next session in
+        # this process (a notebook, tests). Plugins' hooks run first, so this comes after it.
+        while (run := mlflow.active_run()) is not None and run.info.run_id != self._outer_run:
+            mlflow.end_run()
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any, node) -> None:
+        artifact = ARTIFACTS.get(dataset_name)
+        if artifact is None or mlflow.active_run() is None:  # tracking off: nothing to do
+            return
+        if isinstance(data, str):
+            mlflow.log_text(data, artifact)
+        elif isinstance(data, dict):
+            mlflow.log_dict(data, artifact)
+        elif hasattr(data, "savefig"):
+            mlflow.log_figure(data, artifact)
+        else:
+            log.warning("Not logged to MLflow: %s (%s)", dataset_name, type(data).__name__)
