@@ -38,7 +38,22 @@ class KeywordBank:
     candidates: torch.Tensor  # bool [paired caption rows × keywords]
 
 
-class ClipFineTuning:
+class Method:
+    """What every method shares: its name, whether it draws unpaired images, and its settings."""
+
+    name: str
+    uses_unpaired: bool
+
+    def settings(self) -> dict:
+        """The method's plain settings (defaults included), e.g. to fingerprint a run."""
+        return {
+            k: v
+            for k, v in sorted(vars(self).items())
+            if isinstance(v, (bool, int, float, str, dict)) and not k.startswith("last_")
+        }
+
+
+class ClipFineTuning(Method):
     """`clip_ft`: the contrastive loss on paired data only."""
 
     name = "clip_ft"
@@ -48,7 +63,7 @@ class ClipFineTuning:
         return {"contrastive": contrastive_loss(step.paired_images, step.captions, model.scale)}
 
 
-class CaptionPseudoLabel:
+class CaptionPseudoLabel(Method):
     """Contrastive loss (unpaired images as extra text→image negatives) plus the caption-level
     pseudo-label loss, L_con + caption_weight·L_cap, with the target chosen by `assignment`."""
 

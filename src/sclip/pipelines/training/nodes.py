@@ -71,6 +71,7 @@ def train_method(
     )
     run_key = fingerprint(
         method,
+        algorithm.settings(),  # code defaults too: a changed default starts afresh
         model_config.to_dict(),
         config.to_dict(),
         evaluation,
