@@ -93,7 +93,7 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
 
 
 def _step_setup(trainable: dict, image_size: int, n: int = 512):
-    """A model, cached states of n random images and 4n captions, and a 30-keyword bank."""
+    """A model, cached states of n random images and 4n captions, and a 28-keyword bank."""
     model = build_model({"image_size": image_size, "trainable": trainable})
     with torch.no_grad():  # s = 100, as late in training: ε = 0.01, where OT is slowest
         model.logit_scale.fill_(math.log(100.0))
@@ -107,11 +107,11 @@ def _step_setup(trainable: dict, image_size: int, n: int = 512):
         for i in range(4 * n)
     ]
     text_state = encode_texts(model, captions, progress=False)
-    keywords = [f"{w} {i}" if i else w for w in words for i in range(4)][:30]
+    keywords = [f"{w} {i}" if i else w for w in words for i in range(4)]
     bank = KeywordBank(
         state=encode_texts(model, keywords, progress=False),
         stage=model.first_trainable["text"],
-        candidates=torch.rand(4 * n, 30, generator=g) > 0.8,
+        candidates=torch.rand(4 * n, len(keywords), generator=g) > 0.8,
     )
     data = TrainData(
         image_state,
