@@ -224,6 +224,20 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
+
+    def save() -> None:  # after every figure: a long step that dies keeps the earlier ones
+        result["machine"] = {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": sys.version.split()[0],
+            "torch": torch.__version__,
+        }
+        result["date"] = time.strftime("%Y-%m-%d")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2))
+
     if "embedding" not in args.skip:
         result.update(embedding(args.images, 64, args.repeats))
         print(
@@ -231,6 +245,7 @@ def main(argv=None) -> int:
             f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f}",
             flush=True,
         )
+        save()
     if "train_step" not in args.skip:
         heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
         full = train_step({"image": "all", "text": "heads"}, 128, args.repeats)
@@ -248,6 +263,7 @@ def main(argv=None) -> int:
                 f"{r['s_clip_step_s'] * 1e3:.1f} ms, ratio {r['ratio']:.2f}",
                 flush=True,
             )
+        save()
     if "ot" not in args.skip:
         result.update(ot_dataset_level(8000, 1000))
         print(
@@ -257,20 +273,11 @@ def main(argv=None) -> int:
             f"(relative {result['ot_reference_10_iter_marginal_error_relative']:.1e})",
             flush=True,
         )
+        save()
     if args.rss:
         result.update(peak_rss("rsicd"))
         print(f"peak RSS of kedro run --env rsicd: {result['peak_rss_mb']:.0f} MB", flush=True)
-    result["machine"] = {
-        "platform": platform.platform(),
-        "processor": platform.machine(),
-        "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "python": sys.version.split()[0],
-        "torch": torch.__version__,
-    }
-    result["date"] = time.strftime("%Y-%m-%d")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
+    save()
     print(f"written: {args.out}")
     return 0
 
