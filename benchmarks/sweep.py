@@ -122,7 +122,10 @@ def train_and_evaluate(data: dict, seed: int, method: str, training: dict) -> di
 
 def configurations(method: str, grid: dict, unpaired: list[float]) -> list[dict]:
     keys = sorted(grid)
-    configs = [dict(zip(keys, values, strict=True)) for values in itertools.product(*grid.values())]
+    configs = [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
     if method == "clip_ft":
         return [{**c, "unpaired_batch_size": 0} for c in configs]
     return [
