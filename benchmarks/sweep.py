@@ -36,18 +36,6 @@ SPLIT_NODES = [
     "match_keywords",
     "embed_keywords",
 ]
-INPUTS = [
-    "image_features",
-    "paired_text_features",
-    "eval_text_features",
-    "images",
-    "image_split",
-    "paired_captions",
-    "eval_captions",
-    "keyword_vocabulary",
-    "keyword_candidates",
-    "keyword_features",
-]
 
 
 def load_seed(env: str, seed: int) -> dict:
@@ -58,7 +46,9 @@ def load_seed(env: str, seed: int) -> dict:
     with KedroSession.create(project_path=REPO, env=env, runtime_params=params) as session:
         session.run(node_names=SPLIT_NODES)
         context = session.load_context()
-        data = {name: context.catalog.load(name) for name in INPUTS}
+        from sclip.pipelines.training.pipeline import SHARED_INPUTS
+
+        data = {name: context.catalog.load(name) for name in SHARED_INPUTS}
         data["params"] = context.params
     return data
 
