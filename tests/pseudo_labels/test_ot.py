@@ -63,7 +63,7 @@ def test_bad_epsilon():
         sinkhorn_plan(torch.zeros(2, 2), epsilon=0)
 
 
-@pytest.mark.parametrize("method", ["sinkhorn_epsilon_scaling", "sinkhorn_stabilized"])
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_epsilon_scaling", "sinkhorn_stabilized"])
 def test_per_step_solvers_agree_with_the_log_domain_plan(method):
     # The fast solvers s_clip uses every step give the same targets as the converged
     # log-domain plan, on clustered embeddings at ε = 0.01 (logit scale 100).
@@ -75,13 +75,53 @@ def test_per_step_solvers_agree_with_the_log_domain_plan(method):
     x = torch.nn.functional.normalize(
         centres[torch.arange(40) % 10] + torch.randn(40, 32, generator=g), dim=-1
     )
-    exact = caption_targets(u, x, epsilon=0.01, max_iter=100_000, tol=1e-12)
-    fast = caption_targets(u, x, epsilon=0.01, max_iter=5000, tol=1e-5, method=method)
+    exact = caption_targets(u, x, epsilon=0.01, max_iter=100_000, tol=1e-12, method="sinkhorn_log")
+    fast = caption_targets(u, x, epsilon=0.01, max_iter=20000, tol=1e-5, method=method)
     torch.testing.assert_close(fast, exact, atol=2e-3, rtol=0)
-    plan = sinkhorn_plan(1 - u @ x.T, epsilon=0.01, tol=1e-5, method=method, max_iter=5000)
+    plan = sinkhorn_plan(1 - u @ x.T, epsilon=0.01, tol=1e-5, method=method, max_iter=20000)
     assert marginal_error(plan) < 1e-5
+
+
+def test_plain_sinkhorn_falls_back_to_the_log_domain_where_its_kernel_would_underflow():
+    # Cost range 10 at ε = 0.005: exp(-C/ε) reaches e^-2000 = 0 in float64; the plain solver
+    # would divide by zero. The result equals the log-domain solver's.
+    g = torch.Generator().manual_seed(1)
+    cost = 10 * torch.rand(20, 30, generator=g, dtype=torch.float64)
+    plan = sinkhorn_plan(cost, epsilon=0.005, tol=1e-8, max_iter=5000)
+    log = sinkhorn_plan(cost, epsilon=0.005, tol=1e-8, max_iter=5000, method="sinkhorn_log")
+    assert torch.isfinite(plan).all()
+    torch.testing.assert_close(plan, log)
+    assert marginal_error(plan) < 1e-5
+
+
+def test_a_constant_shift_of_the_cost_leaves_the_plan_unchanged():
+    g = torch.Generator().manual_seed(2)
+    cost = torch.rand(6, 4, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(
+        sinkhorn_plan(cost, 0.05, tol=1e-12), sinkhorn_plan(cost + 3.0, 0.05, tol=1e-12)
+    )
 
 
 def test_unknown_solver_is_named():
     with pytest.raises(ValueError, match="Unknown Sinkhorn method 'fast'"):
         sinkhorn_plan(torch.zeros(2, 2), epsilon=0.1, method="fast")
+
+
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_log"])
+def test_relative_tol_bounds_every_marginal(method):
+    g = torch.Generator().manual_seed(3)
+    u = torch.nn.functional.normalize(torch.randn(300, 16, generator=g), dim=-1)
+    x = torch.nn.functional.normalize(torch.randn(40, 16, generator=g), dim=-1)
+    plan = sinkhorn_plan(
+        1 - u @ x.T, 0.01, max_iter=20000, method=method, relative_tol=1e-4
+    ).double()
+    assert ((plan.sum(0) * 40 - 1).abs().max() < 1e-4) and (
+        (plan.sum(1) * 300 - 1).abs().max() < 1e-4
+    )
+    loose = sinkhorn_plan(1 - u @ x.T, 0.01, max_iter=20000, method=method, relative_tol=1e-1)
+    assert (loose.double().sum(0) * 40 - 1).abs().max() > 1e-4  # it does stop early
+
+
+def test_relative_tol_needs_a_solver_that_can_resume():
+    with pytest.raises(ValueError, match="relative_tol needs method"):
+        sinkhorn_plan(torch.zeros(2, 2), 0.1, method="sinkhorn_stabilized", relative_tol=1e-3)

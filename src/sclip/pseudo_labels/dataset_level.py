@@ -37,11 +37,16 @@ def assign(
 
 
 def ot_plan(
-    unpaired: torch.Tensor, paired: torch.Tensor, epsilon: float, **sinkhorn
+    unpaired: torch.Tensor,
+    paired: torch.Tensor,
+    epsilon: float,
+    relative_tol: float = 1e-4,
+    **sinkhorn,
 ) -> tuple[torch.Tensor, float]:
-    """The unnormalised plan and its marginal error."""
+    """The unnormalised plan and its marginal error; Sinkhorn stops once every marginal is
+    within relative_tol of its target, whatever the dataset's size."""
     u, x = F.normalize(unpaired.double(), dim=-1), F.normalize(paired.double(), dim=-1)
-    plan = sinkhorn_plan(1.0 - u @ x.T, epsilon, **sinkhorn)
+    plan = sinkhorn_plan(1.0 - u @ x.T, epsilon, relative_tol=relative_tol, **sinkhorn)
     return plan, marginal_error(plan)
 
 

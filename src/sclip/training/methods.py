@@ -75,9 +75,9 @@ class CaptionPseudoLabel(Method):
         assignment: str,
         caption_weight: float = 0.5,
         unpaired_negatives: bool = True,
-        sinkhorn_max_iter: int = 5000,
+        sinkhorn_max_iter: int = 20000,
         sinkhorn_tol: float = 1e-5,
-        sinkhorn_method: str = "sinkhorn_epsilon_scaling",
+        sinkhorn_method: str = "sinkhorn",
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(

@@ -56,8 +56,9 @@ def dataset_pseudo_labels(
         feats[rows["unpaired"]],
         feats[rows["paired"]],
         pseudo_labeling["epsilon"],
-        max_iter=pseudo_labeling.get("max_iter", 2000),
-        tol=pseudo_labeling.get("tol", 1e-9),
+        relative_tol=pseudo_labeling.get("relative_tol", 1e-4),
+        max_iter=pseudo_labeling.get("max_iter", 20000),
+        method=pseudo_labeling.get("method", "sinkhorn"),
     )
     log.info(
         "OT plan %s in %.1f s, marginal error %.2e", tuple(plan.shape), time.time() - t0, error
