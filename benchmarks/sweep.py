@@ -7,7 +7,8 @@ Test numbers are printed beside val for the record; they choose nothing.
 
 The grid (`--grid`, JSON) maps parameter names of `training` to lists of values; the methods get
 the same grid, the pseudo-label methods also `unpaired_batch_size` (`--unpaired`, as multiples of
-the paired batch). Each seed first runs the nodes that depend on the split (split, caption
+the paired batch); `--options` adds an axis of method options (e.g. `s_clip`'s loss weights).
+Each seed first runs the nodes that depend on the split (split, caption
 features, keywords) through Kedro with `split.seed` = seed, so run `kedro run --env <env>` once
 before, for the image features.
 """
@@ -53,9 +54,11 @@ def load_seed(env: str, seed: int) -> dict:
     return data
 
 
-def train_and_evaluate(data: dict, seed: int, method: str, training: dict) -> dict:
-    """Train one method with the project's defaults overridden by `training`; val/test metrics
-    of the epoch selected on val."""
+def train_and_evaluate(
+    data: dict, seed: int, method: str, training: dict, options: dict | None = None
+) -> dict:
+    """Train one method with the project's settings overridden by `training` (and the
+    method's options by `options`); val/test metrics of the epoch selected on val."""
     import torch
 
     from sclip.assemble import eval_set, keyword_bank, train_data
@@ -71,7 +74,7 @@ def train_and_evaluate(data: dict, seed: int, method: str, training: dict) -> di
     config = TrainConfig.from_params(
         {**p["training"], **(spec.get("training") or {}), "seed": seed, **training}
     )
-    options = dict(spec.get("options") or {})
+    options = {**(spec.get("options") or {}), **(options or {})}
     if method == "s_clip" and options.get("keyword_weight", 0.5) > 0:
         options["keywords"] = keyword_bank(
             data["keyword_vocabulary"],
@@ -142,6 +145,13 @@ def main(argv=None) -> int:
         default={"paired_batch_size": [32, 64, 128], "lr": [1e-3, 3e-3], "epochs": [30, 100]},
     )
     parser.add_argument("--unpaired", type=float, nargs="+", default=[1.0, 4.0])
+    parser.add_argument(
+        "--options",
+        type=json.loads,
+        default={},
+        help='method options to try, as JSON: {"s_clip": [{"keyword_weight": 0}, …]}; each '
+        "entry is one more axis value (the configured options are used otherwise)",
+    )
     parser.add_argument("--metric", default="zero_shot_top1")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -158,15 +168,17 @@ def main(argv=None) -> int:
         data = load_seed(args.env, seed)
         for method in args.methods:
             for config in configurations(method, args.grid, args.unpaired):
-                key = f"{method} | {label(config)}"
-                r = train_and_evaluate(data, seed, method, config)
-                runs.setdefault(key, {"method": method, "config": config, "runs": []})
-                runs[key]["runs"].append({"seed": seed, **r})
-                print(
-                    f"seed {seed}  {key:75s} val {r['val'][args.metric]:5.1f}  "
-                    f"test {r['test'][args.metric]:5.1f}  epoch {r['selected_epoch']}",
-                    flush=True,
-                )
+                for options in args.options.get(method, [{}]):
+                    key = f"{method} | {label({**config, **options})}"
+                    r = train_and_evaluate(data, seed, method, config, options)
+                    entry = {"method": method, "config": config, "options": options, "runs": []}
+                    runs.setdefault(key, entry)
+                    runs[key]["runs"].append({"seed": seed, **r})
+                    print(
+                        f"seed {seed}  {key:75s} val {r['val'][args.metric]:5.1f}  "
+                        f"test {r['test'][args.metric]:5.1f}  epoch {r['selected_epoch']}",
+                        flush=True,
+                    )
 
     def mean(entry, split):
         return statistics.fmean(r[split][args.metric] for r in entry["runs"])
@@ -179,7 +191,8 @@ def main(argv=None) -> int:
         print(f"{key:80s} val {entry['val_mean']:5.2f}  test {entry['test_mean']:5.2f}")
     print("\nselected on val:")
     for method, key in best.items():
-        print(f"  {method}: {label(runs[key]['config'])}  (test {runs[key]['test_mean']:.2f})")
+        chosen = {**runs[key]["config"], **runs[key]["options"]}
+        print(f"  {method}: {label(chosen)}  (test {runs[key]['test_mean']:.2f})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -188,7 +201,10 @@ def main(argv=None) -> int:
                 "seeds": args.seeds,
                 "grid": args.grid,
                 "unpaired": args.unpaired,
-                "selected": {m: runs[k]["config"] for m, k in best.items()},
+                "options": args.options,
+                "selected": {
+                    m: {**runs[k]["config"], **runs[k]["options"]} for m, k in best.items()
+                },
                 "runs": runs,
                 "wall_seconds": round(time.time() - t0, 1),
                 "date": time.strftime("%Y-%m-%d"),

@@ -1,0 +1,42 @@
+"""The sweep's grid: every value stays with its own key (a past bug paired values with the
+wrong keys), clip_ft never draws unpaired images, and the unpaired batch follows the paired."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "sweep.py"
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    spec = importlib.util.spec_from_file_location("sweep", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_values_stay_with_their_keys(sweep):
+    # Insertion order differs from sorted order on purpose.
+    grid = {"paired_batch_size": [32, 128], "lr": [1e-3], "epochs": [30, 100]}
+    configs = sweep.configurations("clip_ft", grid, [1.0])
+    assert len(configs) == 4
+    for c in configs:
+        assert c["paired_batch_size"] in (32, 128)
+        assert c["lr"] == 1e-3 and c["epochs"] in (30, 100)
+        assert c["unpaired_batch_size"] == 0
+
+
+def test_pseudo_label_methods_get_the_unpaired_axis(sweep):
+    configs = sweep.configurations("s_clip", {"paired_batch_size": [64]}, [1.0, 4.0])
+    assert [c["unpaired_batch_size"] for c in configs] == [64, 256]
+
+
+def test_labels_name_every_setting_in_a_stable_order(sweep):
+    assert sweep.label({"lr": 0.001, "epochs": 25}) == sweep.label({"epochs": 25, "lr": 0.001})
+    assert sweep.label({"lr": 0.001, "unpaired_negatives": False}) == (
+        "lr=0.001, unpaired_negatives=False"
+    )
