@@ -39,11 +39,11 @@ SPLIT_NODES = [
 ]
 
 
-def load_seed(env: str, seed: int) -> dict:
-    """The catalog inputs of training for the split drawn with `seed`."""
+def load_seed(env: str, seed: int, extra: dict | None = None) -> dict:
+    """The catalog inputs of training for the split drawn with `seed` (and extra parameters)."""
     from kedro.framework.session import KedroSession
 
-    params = {"split": {"seed": seed}}
+    params = {**(extra or {}), "split": {**(extra or {}).get("split", {}), "seed": seed}}
     with KedroSession.create(project_path=REPO, env=env, runtime_params=params) as session:
         session.run(node_names=SPLIT_NODES)
         context = session.load_context()
@@ -152,6 +152,13 @@ def main(argv=None) -> int:
         help='method options to try, as JSON: {"s_clip": [{"keyword_weight": 0}, …]}; each '
         "entry is one more axis value (the configured options are used otherwise)",
     )
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\' (run '
+        "`kedro run --env <env>` with the same model settings first, for the image features)",
+    )
     parser.add_argument("--metric", default="zero_shot_top1")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -165,7 +172,7 @@ def main(argv=None) -> int:
     t0 = time.time()
     runs: dict[str, dict[str, list]] = {}
     for seed in args.seeds:
-        data = load_seed(args.env, seed)
+        data = load_seed(args.env, seed, args.params)
         for method in args.methods:
             for config in configurations(method, args.grid, args.unpaired):
                 for options in args.options.get(method, [{}]):
@@ -202,6 +209,7 @@ def main(argv=None) -> int:
                 "grid": args.grid,
                 "unpaired": args.unpaired,
                 "options": args.options,
+                "params": args.params,
                 "selected": {
                     m: {**runs[k]["config"], **runs[k]["options"]} for m, k in best.items()
                 },
