@@ -1,7 +1,7 @@
 """Where the time goes: each figure is measured side by side in this one process (interleaved
 repeats, best of them), so ratios hold on a noisy machine.
 
-    python benchmarks/speed.py                       # embedding, train step, OT
+    python benchmarks/speed.py                       # embedding, train step, per-step and dataset OT
     python benchmarks/speed.py --rss                 # + peak RSS of `kedro run --env rsicd`
 
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
@@ -9,6 +9,8 @@ repeats, best of them), so ratios hold on a noisy machine.
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
   losses) over clip_ft (256 paired: the same images per step), both from cached states; for
   the default heads-only training and for the whole image tower trained from pixels (128 px).
+- ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver,
+  beside POT's ε-scaling solver.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
   solver settings from conf/base) for 8,000 unpaired × 1,000 paired images (ε = 0.01), against
   the reference's 10 iterations.
@@ -39,7 +41,11 @@ import torch.nn.functional as F  # noqa: E402
 from sclip.features import encode_image_files, encode_texts  # noqa: E402
 from sclip.models import build_model  # noqa: E402
 from sclip.pseudo_labels.dataset_level import ot_plan  # noqa: E402
-from sclip.pseudo_labels.ot import marginal_error  # noqa: E402
+from sclip.pseudo_labels.ot import (  # noqa: E402
+    caption_targets,
+    marginal_error,
+    relative_marginal_error,
+)
 from sclip.training.config import TrainConfig  # noqa: E402
 from sclip.training.loop import TrainData, _embed_batch  # noqa: E402
 from sclip.training.methods import KeywordBank, make_method  # noqa: E402
@@ -158,6 +164,29 @@ def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
     }
 
 
+def ot_step(repeats: int) -> dict:
+    """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
+    setup, s = 100) with the default solver and with POT's ε-scaling one, side by side."""
+    model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384))
+    with torch.no_grad():
+        step = _embed_batch(model, data, batch, torch.device("cpu"))
+    u, x = F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
+    options = make_method("s_clip").sinkhorn
+    solvers = {
+        "default": options,
+        "sinkhorn_epsilon_scaling": {**options, "method": "sinkhorn_epsilon_scaling"},
+    }
+    t = best_of(
+        {k: (lambda o=o: caption_targets(u, x, 0.01, **o)) for k, o in solvers.items()}, repeats
+    )
+    return {
+        "ot_step_ms": 1e3 * t["default"],
+        "ot_step_solver": options["method"],
+        "ot_step_epsilon_scaling_ms": 1e3 * t["sinkhorn_epsilon_scaling"],
+    }
+
+
 def ot_dataset_level(n_unpaired: int, n_paired: int) -> dict:
     """Clustered unit embeddings (30 classes), cost 1 − cos, ε = 0.01 as pseudo_labeling."""
     g = torch.Generator().manual_seed(0)
@@ -167,21 +196,19 @@ def ot_dataset_level(n_unpaired: int, n_paired: int) -> dict:
         labels = torch.randint(0, 30, (n,), generator=g)
         return F.normalize(centres[labels] + 1.5 * torch.randn(n, 512, generator=g), dim=-1)
 
-    import yaml
+    from kedro.config import OmegaConfigLoader
 
-    # The pseudo_labeling pipeline's own solver settings (conf/base).
-    conf = yaml.safe_load((REPO / "conf/base/parameters_pseudo_labeling.yml").read_text())
-    settings = {k: conf["pseudo_labeling"][k] for k in ("method", "max_iter", "relative_tol")}
+    # The pseudo_labeling pipeline's own solver settings, as `kedro run` reads them (conf/base).
+    conf = OmegaConfigLoader(str(REPO / "conf"), base_env="base", default_run_env="base")
+    pl = conf["parameters"]["pseudo_labeling"]
+    settings = {k: pl[k] for k in ("method", "max_iter", "relative_tol")}
     u, x = embed(n_unpaired), embed(n_paired)
     cost = 1.0 - u @ x.T
     t = time.perf_counter()
-    plan, _ = ot_plan(u, x, conf["pseudo_labeling"]["epsilon"], **settings)
+    plan, _ = ot_plan(u, x, pl["epsilon"], **settings)
     seconds = time.perf_counter() - t
     a = torch.full((n_unpaired,), 1.0 / n_unpaired)
     b = torch.full((n_paired,), 1.0 / n_paired)
-
-    def relative(p):
-        return max(((p.sum(1) - a).abs() / a).max().item(), ((p.sum(0) - b).abs() / b).max().item())
 
     import ot
 
@@ -195,10 +222,14 @@ def ot_dataset_level(n_unpaired: int, n_paired: int) -> dict:
         "ot_settings": settings,
         "ot_seconds": seconds,
         "ot_marginal_error": marginal_error(plan.double(), a.double(), b.double()),
-        "ot_marginal_error_relative": relative(plan.double()),
+        "ot_marginal_error_relative": relative_marginal_error(
+            plan.double(), a.double(), b.double()
+        ),
         "ot_reference_10_iter_seconds": ref_seconds,
         "ot_reference_10_iter_marginal_error": marginal_error(ref, a.double(), b.double()),
-        "ot_reference_10_iter_marginal_error_relative": relative(ref),
+        "ot_reference_10_iter_marginal_error_relative": relative_marginal_error(
+            ref, a.double(), b.double()
+        ),
     }
 
 
@@ -226,7 +257,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--images", type=int, default=512, help="images for the embedding figure")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["embedding", "train_step", "ot"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["embedding", "train_step", "ot_step", "ot"]
+    )
     parser.add_argument("--rss", action="store_true", help="also run `kedro run --env rsicd`")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
     args = parser.parse_args(argv)
@@ -271,6 +304,14 @@ def main(argv=None) -> int:
                 f"{r['s_clip_step_s'] * 1e3:.1f} ms, ratio {r['ratio']:.2f}",
                 flush=True,
             )
+        save()
+    if "ot_step" not in args.skip:
+        result.update(ot_step(10 * args.repeats))
+        print(
+            f"per-step OT 128 × 128: {result['ot_step_ms']:.1f} ms ({result['ot_step_solver']}), "
+            f"ε-scaling {result['ot_step_epsilon_scaling_ms']:.1f} ms",
+            flush=True,
+        )
         save()
     if "ot" not in args.skip:
         result.update(ot_dataset_level(8000, 1000))

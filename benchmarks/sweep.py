@@ -43,12 +43,13 @@ def load_seed(env: str, seed: int, extra: dict | None = None) -> dict:
     """The catalog inputs of training for the split drawn with `seed` (and extra parameters)."""
     from kedro.framework.session import KedroSession
 
-    params = {**(extra or {}), "split": {**(extra or {}).get("split", {}), "seed": seed}}
+    from sclip.pipelines.training.pipeline import SHARED_INPUTS
+
+    extra = extra or {}
+    params = {**extra, "split": {**extra.get("split", {}), "seed": seed}}
     with KedroSession.create(project_path=REPO, env=env, runtime_params=params) as session:
         session.run(node_names=SPLIT_NODES)
         context = session.load_context()
-        from sclip.pipelines.training.pipeline import SHARED_INPUTS
-
         data = {name: context.catalog.load(name) for name in SHARED_INPUTS}
         data["params"] = context.params
     return data
