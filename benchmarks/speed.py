@@ -8,8 +8,11 @@ repeats, best of them), so ratios hold on a noisy machine.
   over the bare encoder forward on in-memory uint8 tensors, same images and batch size.
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
   losses) over clip_ft (256 paired: the same images per step), both from cached states; for
-  the default heads-only training and for the whole image tower trained from pixels (128 px).
-- ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver,
+  the default heads-only training, the last two image blocks (conf/rsicd) and the whole image
+  tower trained from pixels (128 px).
+- precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
+  128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`).
+- ot_step_ms: one s_clip caption target caption target (128 × 128 OT at s = 100) with the default solver,
   beside POT's ε-scaling solver.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
   solver settings from conf/base) for 8,000 unpaired × 1,000 paired images (ε = 0.01), against
@@ -164,6 +167,38 @@ def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
     }
 
 
+def precision_step(repeats: int) -> dict:
+    """Seconds of one s_clip step as `conf/rsicd` trains it (last two image blocks, 128 paired
+    + 512 unpaired) in fp32 and under bf16 autocast (`training.precision`), side by side."""
+    model, data, bank = _step_setup({"image": 2, "text": "heads"}, 224, n=1024)
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
+    s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+
+    def step(precision):
+        def run():
+            parts = s_clip.losses(
+                model, _embed_batch(model, data, batch, device, precision=precision)
+            )
+            optimizer.zero_grad(set_to_none=True)
+            sum(parts.values()).backward()
+            optimizer.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+
+        return run
+
+    t = best_of({p: step(p) for p in ("fp32", "bf16")}, repeats)
+    return {
+        "precision_device": str(device),
+        "precision_fp32_step_s": t["fp32"],
+        "precision_bf16_step_s": t["bf16"],
+        "precision_bf16_speedup": t["fp32"] / t["bf16"],
+    }
+
+
 def ot_step(repeats: int) -> dict:
     """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
     setup, s = 100) with the default solver and with POT's ε-scaling one, side by side."""
@@ -258,7 +293,10 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=512, help="images for the embedding figure")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["embedding", "train_step", "ot_step", "ot"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["embedding", "train_step", "precision", "ot_step", "ot"],
     )
     parser.add_argument("--rss", action="store_true", help="also run `kedro run --env rsicd`")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
@@ -289,21 +327,37 @@ def main(argv=None) -> int:
         save()
     if "train_step" not in args.skip:
         heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
+        blocks = train_step({"image": 2, "text": "heads"}, 224, args.repeats)
         full = train_step({"image": "all", "text": "heads"}, 128, args.repeats)
         result.update(
             {
                 "train_step_ratio": heads["ratio"],
                 "train_step_heads": heads,
+                "train_step_ratio_image_blocks2": blocks["ratio"],
+                "train_step_image_blocks2": blocks,
                 "train_step_ratio_image_tower": full["ratio"],
                 "train_step_image_tower": full,
             }
         )
-        for name, r in (("heads only", heads), ("whole image tower", full)):
+        for name, r in (
+            ("heads only", heads),
+            ("last two image blocks", blocks),
+            ("whole image tower", full),
+        ):
             print(
                 f"train step ({name}): clip_ft {r['clip_ft_step_s'] * 1e3:.1f} ms, s_clip "
                 f"{r['s_clip_step_s'] * 1e3:.1f} ms, ratio {r['ratio']:.2f}",
                 flush=True,
             )
+        save()
+    if "precision" not in args.skip:
+        result.update(precision_step(args.repeats))
+        print(
+            f"s_clip step, last two image blocks, 128 + 512 ({result['precision_device']}): fp32 "
+            f"{result['precision_fp32_step_s']:.2f} s, bf16 {result['precision_bf16_step_s']:.2f} s, "
+            f"speed-up {result['precision_bf16_speedup']:.2f}x",
+            flush=True,
+        )
         save()
     if "ot_step" not in args.skip:
         result.update(ot_step(10 * args.repeats))

@@ -98,6 +98,7 @@ def test_sampler_errors_name_the_parameter():
         ({"select_metric": "acc"}, "training.select_metric"),
         ({"device": "tpu"}, "training.device"),
         ({"paired_batch_size": 1}, "training.paired_batch_size"),
+        ({"precision": "fp16"}, "training.precision"),
     ],
 )
 def test_train_config_errors_name_the_parameter(params, name):

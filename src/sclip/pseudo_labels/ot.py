@@ -10,7 +10,7 @@ The shift leaves the plan unchanged, and since a cosine cost spans at most 2, th
 exp(-C/ε) stays above e^-200 ≈ 1e-87 down to ε = 0.01 (S-CLIP's smallest, s = 100): no
 underflow, so the log-domain solver's logsumexp (~30× the cost of a matrix-vector product per
 iteration) is not needed. Measured (benchmarks/speed.py): 8,000 × 1,000 at ε = 0.01 in ~20 s
-instead of minutes; 128 × 128 per step in ~4 ms (ε-scaling: ~20 ms). Where the cost's range
+instead of minutes; 128 × 128 per step in 2–4 ms (ε-scaling: ~20 ms). Where the cost's range
 over ε would underflow the kernel (> UNDERFLOW_SAFE), the log-domain solver is used instead."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 SELECT_METRICS = ("zero_shot_top1", "mean_recall_one", "mean_recall_all", "last")
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class TrainConfig:
     device: str = "auto"
     select_metric: str = "zero_shot_top1"
     num_threads: int = 0  # 0: leave torch's default
+    # bf16: the towers run under autocast (CPUs with AVX512-BF16/AMX and GPUs); the losses,
+    # the OT and the optimiser stay fp32.
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         def check(name, ok, expected):
@@ -52,6 +56,7 @@ class TrainConfig:
         check("warmup_steps", _int(self.warmup_steps) and self.warmup_steps >= 0, "an integer >= 0")
         check("max_logit_scale", self.max_logit_scale > 1, "a number > 1")
         check("select_metric", self.select_metric in SELECT_METRICS, f"one of {SELECT_METRICS}")
+        check("precision", self.precision in PRECISIONS, f"one of {PRECISIONS}")
         check(
             "device",
             self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),

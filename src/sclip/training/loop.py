@@ -168,7 +168,7 @@ def train(
             leave=False,
         )
         for batch in batches:
-            step = _embed_batch(model, data, batch, device, rank, world)
+            step = _embed_batch(model, data, batch, device, rank, world, config.precision)
             parts = method.losses(model, step)
             loss = sum(parts.values())
             if not torch.isfinite(loss):
@@ -219,16 +219,24 @@ def train(
 
 
 def _embed_batch(
-    model: DualEncoder, data: TrainData, batch, device, rank: int = 0, world: int = 1
+    model: DualEncoder,
+    data: TrainData,
+    batch,
+    device,
+    rank: int = 0,
+    world: int = 1,
+    precision: str = "fp32",
 ) -> StepInputs:
     """Embeddings of the global batch. With several processes each embeds its slice and the
-    slices are all-gathered with gradient (rank order = the global batch's order)."""
+    slices are all-gathered with gradient (rank order = the global batch's order). With
+    precision 'bf16' the towers run under autocast and the embeddings come back as fp32."""
 
     def embed(rows, state, stage, encode, what):
         if world > 1:
             rows = shard(rows, rank, world, what)
-        emb = encode(state_to(index_state(state, rows), device), stage)
-        return gather(emb)
+        with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
+            emb = encode(state_to(index_state(state, rows), device), stage)
+        return gather(emb.float())
 
     unpaired = None
     if len(batch.unpaired_images):
