@@ -12,7 +12,7 @@ repeats, best of them), so ratios hold on a noisy machine.
   tower trained from pixels (128 px).
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`).
-- ot_step_ms: one s_clip caption target caption target (128 × 128 OT at s = 100) with the default solver,
+- ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver,
   beside POT's ε-scaling solver.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
   solver settings from conf/base) for 8,000 unpaired × 1,000 paired images (ε = 0.01), against
@@ -136,9 +136,23 @@ def _step_setup(trainable: dict, image_size: int, n: int = 512):
     return model.train(), data, bank
 
 
+def _optimiser_step(model, data, method, batch, device, precision="fp32"):
+    """A callable running one full training step (embed, losses, backward, AdamW)."""
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
+
+    def run():
+        parts = method.losses(model, _embed_batch(model, data, batch, device, precision=precision))
+        optimizer.zero_grad(set_to_none=True)
+        sum(parts.values()).backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return run
+
+
 def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
     model, data, bank = _step_setup(trainable, image_size)
-    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
     cpu = torch.device("cpu")
     clip_ft = make_method("clip_ft")
     s_clip = make_method("s_clip", keywords=bank)
@@ -150,16 +164,11 @@ def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
         torch.arange(half // 2), torch.arange(half // 2) * 4, torch.arange(half, half * 3 // 2)
     )
 
-    def step(method, batch):
-        def run():
-            parts = method.losses(model, _embed_batch(model, data, batch, cpu))
-            optimizer.zero_grad(set_to_none=True)
-            sum(parts.values()).backward()
-            optimizer.step()
-
-        return run
-
-    t = best_of({"clip_ft": step(clip_ft, paired_only), "s_clip": step(s_clip, mixed)}, repeats)
+    steps = {
+        "clip_ft": _optimiser_step(model, data, clip_ft, paired_only, cpu),
+        "s_clip": _optimiser_step(model, data, s_clip, mixed, cpu),
+    }
+    t = best_of(steps, repeats)
     return {
         "clip_ft_step_s": t["clip_ft"],
         "s_clip_step_s": t["s_clip"],
@@ -171,26 +180,12 @@ def precision_step(repeats: int) -> dict:
     """Seconds of one s_clip step as `conf/rsicd` trains it (last two image blocks, 128 paired
     + 512 unpaired) in fp32 and under bf16 autocast (`training.precision`), side by side."""
     model, data, bank = _step_setup({"image": 2, "text": "heads"}, 224, n=1024)
-    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
     s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False)
     batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
-
-    def step(precision):
-        def run():
-            parts = s_clip.losses(
-                model, _embed_batch(model, data, batch, device, precision=precision)
-            )
-            optimizer.zero_grad(set_to_none=True)
-            sum(parts.values()).backward()
-            optimizer.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-
-        return run
-
-    t = best_of({p: step(p) for p in ("fp32", "bf16")}, repeats)
+    steps = {p: _optimiser_step(model, data, s_clip, batch, device, p) for p in ("fp32", "bf16")}
+    t = best_of(steps, repeats)
     return {
         "precision_device": str(device),
         "precision_fp32_step_s": t["fp32"],

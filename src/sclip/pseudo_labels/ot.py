@@ -74,22 +74,24 @@ def sinkhorn_plan(
     return plan.to(cost.dtype)
 
 
-def marginal_error(plan: torch.Tensor, source_weights=None, target_weights=None) -> float:
-    """Largest absolute deviation of the plan's row and column sums from the marginals."""
+def _marginal_deviations(plan: torch.Tensor, source_weights, target_weights):
+    """(row sums − a, column sums − b, a, b); uniform marginals where weights are None."""
     n, m = plan.shape
     a = torch.full((n,), 1.0 / n, dtype=plan.dtype) if source_weights is None else source_weights
     b = torch.full((m,), 1.0 / m, dtype=plan.dtype) if target_weights is None else target_weights
-    return max((plan.sum(1) - a).abs().max().item(), (plan.sum(0) - b).abs().max().item())
+    return plan.sum(1) - a, plan.sum(0) - b, a, b
+
+
+def marginal_error(plan: torch.Tensor, source_weights=None, target_weights=None) -> float:
+    """Largest absolute deviation of the plan's row and column sums from the marginals."""
+    rows, cols, _, _ = _marginal_deviations(plan, source_weights, target_weights)
+    return max(rows.abs().max().item(), cols.abs().max().item())
 
 
 def relative_marginal_error(plan: torch.Tensor, source_weights=None, target_weights=None) -> float:
     """Largest deviation of a row or column sum from its marginal, relative to that marginal."""
-    n, m = plan.shape
-    a = torch.full((n,), 1.0 / n, dtype=plan.dtype) if source_weights is None else source_weights
-    b = torch.full((m,), 1.0 / m, dtype=plan.dtype) if target_weights is None else target_weights
-    return max(
-        ((plan.sum(1) - a).abs() / a).max().item(), ((plan.sum(0) - b).abs() / b).max().item()
-    )
+    rows, cols, a, b = _marginal_deviations(plan, source_weights, target_weights)
+    return max((rows.abs() / a).max().item(), (cols.abs() / b).max().item())
 
 
 def caption_targets(
