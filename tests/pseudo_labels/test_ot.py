@@ -125,3 +125,38 @@ def test_relative_tol_bounds_every_marginal(method):
 def test_relative_tol_needs_a_solver_that_can_resume():
     with pytest.raises(ValueError, match="relative_tol needs method"):
         sinkhorn_plan(torch.zeros(2, 2), 0.1, method="sinkhorn_stabilized", relative_tol=1e-3)
+
+
+@pytest.mark.parametrize(("epsilon", "tol"), [(0.01, 1e-5), (0.05, 1e-9), (1.0, 1e-12)])
+def test_lean_sinkhorn_knopp_is_pots_iteration(epsilon, tol):
+    # The per-step loop runs POT's iterates and stopping rule: the same plan to rounding.
+    import numpy as np
+    import ot
+
+    from sclip.pseudo_labels.ot import sinkhorn_knopp
+
+    rng = np.random.default_rng(3)
+    cost = rng.random((37, 23)) * 2
+    a = rng.random(37) + 0.5
+    b = rng.random(23) + 0.5
+    a, b = a / a.sum(), b / b.sum()
+    ours = sinkhorn_knopp(a, b, cost, epsilon, 20000, tol)
+    pots = ot.sinkhorn(a, b, cost, epsilon, method="sinkhorn", numItermax=20000, stopThr=tol)
+    np.testing.assert_allclose(ours, pots, rtol=1e-9, atol=1e-15)
+
+
+def test_lean_sinkhorn_knopp_stops_on_a_zero_kernel_row_with_finite_scalings():
+    # Row 1's kernel underflows to 0: its scaling becomes inf in the first iteration. Both
+    # loops then return the scalings before it (here the start), never inf or NaN.
+    import numpy as np
+    import ot
+
+    from sclip.pseudo_labels.ot import sinkhorn_knopp
+
+    cost = np.array([[0.0, 0.0], [1e4, 1e4]])
+    half = np.full(2, 0.5)
+    ours = sinkhorn_knopp(half, half, cost, 0.01, 100, 1e-12)
+    with pytest.warns(UserWarning, match="numerical errors"), np.errstate(divide="ignore"):
+        pots = ot.sinkhorn(half, half, cost, 0.01, method="sinkhorn", numItermax=100)
+    assert np.isfinite(ours).all()
+    np.testing.assert_allclose(ours, pots)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 SELECT_METRICS = ("zero_shot_top1", "mean_recall_one", "mean_recall_all", "last")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "auto")
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class TrainConfig:
     device: str = "auto"
     select_metric: str = "zero_shot_top1"
     num_threads: int = 0  # 0: leave torch's default
-    # bf16: the towers run under autocast (CPUs with AVX512-BF16/AMX and GPUs); the losses,
-    # the OT and the optimiser stay fp32.
+    # bf16: the towers run under autocast (GPUs, CPUs with AVX512/AMX); the losses, the OT
+    # and the optimiser stay fp32. auto: bf16 where it is fast, else fp32 (loop.fast_bf16).
     precision: str = "fp32"
 
     def __post_init__(self) -> None:

@@ -61,18 +61,33 @@ def match_keywords(paired_captions: pd.DataFrame, keyword_vocabulary: pd.DataFra
     return out
 
 
-def embed_keywords(keyword_vocabulary: pd.DataFrame, model: dict, embedding: dict) -> dict:
-    """The keywords' frozen text states (no prompt template), reused every training step."""
+def keyword_texts(keywords: list[str], template: str | None) -> list[str]:
+    """What the text encoder reads for each keyword: the bare keyword (the paper), or the
+    keyword in a sentence template such as the zero-shot prompt ("an aerial photograph of {c}.")."""
+    if template is None:
+        return list(keywords)
+    try:
+        ok = isinstance(template, str) and "{c}" in template and template.format(c="x") != ""
+    except (KeyError, IndexError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            "Parameter 'keywords.template' must be null (bare keywords) or a string with one "
+            f"'{{c}}' placeholder for the keyword and no other braces; got {template!r}"
+        )
+    return [template.format(c=k) for k in keywords]
+
+
+def embed_keywords(
+    keyword_vocabulary: pd.DataFrame, keywords: dict, model: dict, embedding: dict
+) -> dict:
+    """The keywords' frozen text states (bare, or in `keywords.template`), reused every step."""
     config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["text"]
-    state = encode_texts(
-        encoder,
-        keyword_vocabulary["keyword"].tolist(),
-        256,
-        device,
-        stage,
-        show_progress(embedding),
-    )
-    return features_artifact(
+    texts = keyword_texts(keyword_vocabulary["keyword"].tolist(), keywords.get("template"))
+    state = encode_texts(encoder, texts, 256, device, stage, show_progress(embedding))
+    artifact = features_artifact(
         state, range(len(keyword_vocabulary)), config, "text", stage, "keyword_id"
     )
+    artifact["__metadata__"]["texts"] = texts  # what was encoded: part of a run's fingerprint
+    return artifact

@@ -22,7 +22,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 embed_keywords,
-                ["keyword_vocabulary", "params:model", "params:embedding"],
+                ["keyword_vocabulary", "params:keywords", "params:model", "params:embedding"],
                 "keyword_features",
                 name="embed_keywords",
             ),

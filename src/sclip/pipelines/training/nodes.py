@@ -77,7 +77,12 @@ def train_method(
         evaluation,
         image_split.to_dict("list"),
         paired_captions["caption_id"].tolist(),
-        keyword_vocabulary["keyword"].tolist() if name == "s_clip" else None,
+        # The keyword texts as encoded (a template changes them); older artifacts: the words.
+        (keyword_features.get("__metadata__") or {}).get(
+            "texts", keyword_vocabulary["keyword"].tolist()
+        )
+        if name == "s_clip"
+        else None,
     )
     checkpoint_dir = (
         Path(checkpoints["dir"]) / name / run_key if checkpoints.get("enabled", True) else None
