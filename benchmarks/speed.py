@@ -68,6 +68,32 @@ def timings(fns: dict, repeats: int) -> dict[str, list[float]]:
     return times
 
 
+def machine() -> dict:
+    """What the figures depend on: CPU model and vector extensions, threads, versions."""
+    from sclip.training.loop import fast_bf16
+
+    cpuinfo = Path("/proc/cpuinfo")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpu_model": model,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "fast_bf16_cpu": fast_bf16(torch.device("cpu")),
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+    }
+
+
 def best_of(fns: dict, repeats: int) -> dict[str, float]:
     """Seconds per call of each fn: interleaved repeats, best (least disturbed) kept."""
     return {k: min(v) for k, v in timings(fns, repeats).items()}
@@ -325,16 +351,14 @@ def main(argv=None) -> int:
 
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
 
-    def save() -> None:  # after every figure: a long step that dies keeps the earlier ones
-        result["machine"] = {
-            "platform": platform.platform(),
-            "processor": platform.machine(),
-            "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "python": sys.version.split()[0],
-            "torch": torch.__version__,
-        }
+    def save(figure: str | None = None) -> None:  # after every figure: a later death keeps it
+        result["machine"] = machine()
         result["date"] = time.strftime("%Y-%m-%d")
+        if figure is not None:  # figures not re-measured keep the machine they were taken on
+            result.setdefault("measured_on", {})[figure] = {
+                "date": result["date"],
+                **result["machine"],
+            }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2))
 
@@ -345,7 +369,7 @@ def main(argv=None) -> int:
             f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f}",
             flush=True,
         )
-        save()
+        save("embedding")
     if "train_step" not in args.skip:
         heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
         # The same on one thread: what s_clip adds in work, without the serial parts (the OT's
@@ -380,7 +404,7 @@ def main(argv=None) -> int:
                 f"(median of same-round ratios; of the bests {r['ratio_of_best']:.2f})",
                 flush=True,
             )
-        save()
+        save("train_step")
     if "precision" not in args.skip:
         result.update(precision_step(args.repeats))
         print(
@@ -389,7 +413,7 @@ def main(argv=None) -> int:
             f"speed-up {result['precision_bf16_speedup']:.2f}x",
             flush=True,
         )
-        save()
+        save("precision")
     if "ot_step" not in args.skip:
         result.update(ot_step(10 * args.repeats))
         print(
@@ -398,7 +422,7 @@ def main(argv=None) -> int:
             f"ε-scaling {result['ot_step_epsilon_scaling_ms']:.1f} ms",
             flush=True,
         )
-        save()
+        save("ot_step")
     if "ot" not in args.skip:
         result.update(ot_dataset_level(8000, 1000))
         print(
@@ -408,10 +432,11 @@ def main(argv=None) -> int:
             f"(relative {result['ot_reference_10_iter_marginal_error_relative']:.1e})",
             flush=True,
         )
-        save()
+        save("ot")
     if args.rss:
         result.update(peak_rss("rsicd"))
         print(f"peak RSS of kedro run --env rsicd: {result['peak_rss_mb']:.0f} MB", flush=True)
+        save("peak_rss")
     save()
     print(f"written: {args.out}")
     return 0
