@@ -269,30 +269,6 @@ def test_corrupt_checkpoint_names_the_file(tmp_path):
         run(epochs=1, checkpoint_dir=tmp_path)
 
 
-def test_paired_and_unpaired_images_share_one_forward():
-    from sclip.training.loop import _embed_batch
-    from sclip.training.sampler import PairedSampler
-
-    model = tiny_model()
-    data, _ = data_and_eval()
-    batch = next(
-        iter(
-            PairedSampler(
-                data.paired_images, data.captions_of, data.unpaired_images, 8, 8, 0
-            ).epoch(0)
-        )
-    )
-    calls = []
-    encode = model.encode_image
-    model.encode_image = lambda state, start=0: calls.append(len(state)) or encode(state, start)
-    step = _embed_batch(model, data, batch, torch.device("cpu"))
-    assert calls == [16]  # 8 paired + 8 unpaired rows in one pass
-    torch.testing.assert_close(step.paired_images, encode(data.image_state[batch.paired_images]))
-    torch.testing.assert_close(
-        step.unpaired_images, encode(data.image_state[batch.unpaired_images])
-    )
-
-
 def test_auto_precision_takes_bf16_only_where_it_is_fast(monkeypatch, caplog):
     from sclip.training import loop
 

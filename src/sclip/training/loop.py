@@ -255,29 +255,31 @@ def _embed_batch(
     world: int = 1,
     precision: str = "fp32",
 ) -> StepInputs:
-    """Embeddings of the global batch. Paired and unpaired images go through the image tower
-    in one forward (one pass over the stages instead of two; trained batch-norm layers see the
-    whole batch). With several processes each embeds its slice and the slices are
-    all-gathered with gradient (rank order = the global batch's order). With precision 'bf16'
-    the towers run under autocast and the embeddings come back as fp32."""
+    """Embeddings of the global batch. With several processes each embeds its slice and the
+    slices are all-gathered with gradient (rank order = the global batch's order). With
+    precision 'bf16' the towers run under autocast and the embeddings come back as fp32."""
 
-    def embed(parts, state, stage, encode):
-        """One forward over the rows of every (rows, what) part; one gathered tensor each."""
-        rows = [shard(r, rank, world, what) if world > 1 else r for r, what in parts]
+    def embed(rows, state, stage, encode, what):
+        if world > 1:
+            rows = shard(rows, rank, world, what)
         with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
-            emb = encode(state_to(index_state(state, torch.cat(rows)), device), stage)
-        return [gather(e) for e in emb.float().split([len(r) for r in rows])]
+            emb = encode(state_to(index_state(state, rows), device), stage)
+        return gather(emb.float())
 
-    images = [(batch.paired_images, "paired")]
+    unpaired = None
     if len(batch.unpaired_images):
-        images.append((batch.unpaired_images, "unpaired"))
-    image_emb = embed(images, data.image_state, data.image_stage, model.encode_image)
-    (captions,) = embed(
-        [(batch.captions, "paired")], data.text_state, data.text_stage, model.encode_text
-    )
+        unpaired = embed(
+            batch.unpaired_images,
+            data.image_state,
+            data.image_stage,
+            model.encode_image,
+            "unpaired",
+        )
     return StepInputs(
-        image_emb[0],
-        captions,
-        image_emb[1] if len(image_emb) > 1 else None,
+        embed(
+            batch.paired_images, data.image_state, data.image_stage, model.encode_image, "paired"
+        ),
+        embed(batch.captions, data.text_state, data.text_stage, model.encode_text, "paired"),
+        unpaired,
         batch.captions.to(device),
     )
