@@ -6,8 +6,9 @@ metrics: mean, std and per-seed values per "<method>@<label_ratio>".
         "0.3:clip_ft" "1.0:clip_ft" --out benchmarks/results/rsicd.json
 
 Each (seed, label ratio) is one `kedro run` with `split.seed`, `training.seed` and
-`model.init_seed` set to the seed. Images are encoded once (their frozen features do not depend
-on the seed); everything else, from the paired/unpaired split on, is rerun. Model selection
+`model.init_seed` set to the seed. Images and captions are encoded once (their frozen features
+do not depend on the seed or the split); everything else, from the paired/unpaired split on, is
+rerun. Model selection
 happens inside each run on `val`; the numbers aggregated here are from `test`.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -24,6 +24,8 @@ from pathlib import Path
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+
+from timing import machine  # noqa: E402
 
 from sclip.evaluation.seed_summary import (  # noqa: E402
     add_mean_recall5,
@@ -54,7 +56,7 @@ PSEUDO_LABEL_METHODS = {"hard_pl", "soft_pl", "s_clip"}
 
 
 def run_once(
-    env: str, seed: int, ratio: float, methods: list[str], encode_images: bool, extra: dict
+    env: str, seed: int, ratio: float, methods: list[str], encode_features: bool, extra: dict
 ) -> tuple[dict, dict | None]:
     """One `kedro run`; returns the comparison metrics and, when it ran, the pseudo-label
     quality report."""
@@ -69,8 +71,8 @@ def run_once(
     }
     params = deep_merge(params, extra)
     nodes = [n.name for n in pipelines["__default__"].nodes]
-    if not encode_images:
-        nodes.remove("embed_images")
+    if not encode_features:
+        nodes = [n for n in nodes if n not in ("embed_images", "embed_captions")]
     # Diagnostics of the unpaired images' pseudo-labels: pointless (and impossible at
     # label_ratio 1) when no method of this run uses unpaired images.
     with_pseudo_labels = bool(PSEUDO_LABEL_METHODS & set(methods))
@@ -122,9 +124,12 @@ def main(argv=None) -> int:
         help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\'',
     )
     parser.add_argument(
-        "--reuse-image-features",
+        "--reuse-features",
+        "--reuse-image-features",  # its earlier name
+        dest="reuse_features",
         action="store_true",
-        help="skip image encoding: use the latest saved image_features (same model settings)",
+        help="skip encoding images and captions: use the latest saved image_features and "
+        "caption_features (same model settings)",
     )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -135,7 +140,7 @@ def main(argv=None) -> int:
     bootstrap_project(REPO)
     t0 = time.time()
     per_run, quality, run_seconds = [], {}, {}
-    first = not args.reuse_image_features
+    first = not args.reuse_features
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
@@ -157,12 +162,7 @@ def main(argv=None) -> int:
         "params": args.params,
         "wall_seconds": round(wall, 1),
         "run_seconds": run_seconds,
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-        },
+        "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ repeats, best of them), so ratios hold on a noisy machine.
   median of same-round ratios; for the default heads-only training (also on one thread), the
   last two image blocks (conf/rsicd) and the whole image tower trained from pixels (128 px).
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
-  128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`).
+  128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
+  compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
 - ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver,
   beside POT's ε-scaling solver.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
@@ -39,18 +40,17 @@ sys.path.insert(0, str(REPO / "src"))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from ot_speed import ot_dataset_level  # noqa: E402
 from timing import best_of, machine, paired_ratio, timings  # noqa: E402
 
 from sclip.features import encode_image_files, encode_texts  # noqa: E402
 from sclip.models import build_model  # noqa: E402
-from sclip.pseudo_labels.dataset_level import ot_plan  # noqa: E402
 from sclip.pseudo_labels.ot import (  # noqa: E402
     caption_targets,
-    marginal_error,
-    relative_marginal_error,
 )
+from sclip.training.compile import CompiledOrEager  # noqa: E402
 from sclip.training.config import TrainConfig  # noqa: E402
-from sclip.training.loop import TrainData, _embed_batch  # noqa: E402
+from sclip.training.loop import TrainData, _embed_batch, resolve_precision  # noqa: E402
 from sclip.training.methods import KeywordBank, make_method  # noqa: E402
 from sclip.training.optim import make_optimizer  # noqa: E402
 from sclip.training.sampler import Batch  # noqa: E402
@@ -125,12 +125,13 @@ def _step_setup(trainable: dict, image_size: int, n: int = 512):
     return model.train(), data, bank
 
 
-def _optimiser_step(model, data, method, batch, device, precision="fp32"):
+def _optimiser_step(model, data, method, batch, device, precision="fp32", encode_image=None):
     """A callable running one full training step (embed, losses, backward, AdamW)."""
     optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
 
     def run():
-        parts = method.losses(model, _embed_batch(model, data, batch, device, precision=precision))
+        step = _embed_batch(model, data, batch, device, 0, 1, precision, encode_image)
+        parts = method.losses(model, step)
         optimizer.zero_grad(set_to_none=True)
         sum(parts.values()).backward()
         optimizer.step()
@@ -170,19 +171,30 @@ def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
 
 def precision_step(repeats: int) -> dict:
     """Seconds of one s_clip step as `conf/rsicd` trains it (last two image blocks, 128 paired
-    + 512 unpaired) in fp32 and under bf16 autocast (`training.precision`), side by side."""
+    + 512 unpaired) in fp32, under bf16 autocast (`training.precision`) and compiled at the
+    precision `auto` picks (`training.compile`), side by side."""
     model, data, bank = _step_setup({"image": 2, "text": "heads"}, 224, n=1024)
     s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False)
     batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     steps = {p: _optimiser_step(model, data, s_clip, batch, device, p) for p in ("fp32", "bf16")}
+    auto = resolve_precision("auto", device)
+    compiled = CompiledOrEager(model.encode_image, "the image tower")
+    steps["compiled"] = _optimiser_step(model, data, s_clip, batch, device, auto, compiled)
+    t0 = time.perf_counter()
+    steps["compiled"]()  # compiles: the paired and the unpaired batch, forward and backward
+    compile_s = time.perf_counter() - t0
     t = best_of(steps, repeats)
     return {
         "precision_device": str(device),
         "precision_fp32_step_s": t["fp32"],
         "precision_bf16_step_s": t["bf16"],
         "precision_bf16_speedup": t["fp32"] / t["bf16"],
+        "compiled_precision": auto,
+        "compiled_step_s": t["compiled"],
+        "compiled_first_step_s": compile_s,
+        "compile_speedup": t[auto] / t["compiled"],
     }
 
 
@@ -217,52 +229,6 @@ def ot_step(repeats: int) -> dict:
         "ot_step_solver": options["method"],
         "ot_step_pot_sinkhorn_ms": 1e3 * t["pot"],
         "ot_step_epsilon_scaling_ms": 1e3 * t["sinkhorn_epsilon_scaling"],
-    }
-
-
-def ot_dataset_level(n_unpaired: int, n_paired: int) -> dict:
-    """Clustered unit embeddings (30 classes), cost 1 − cos, ε = 0.01 as pseudo_labeling."""
-    g = torch.Generator().manual_seed(0)
-    centres = torch.randn(30, 512, generator=g)
-
-    def embed(n):
-        labels = torch.randint(0, 30, (n,), generator=g)
-        return F.normalize(centres[labels] + 1.5 * torch.randn(n, 512, generator=g), dim=-1)
-
-    from kedro.config import OmegaConfigLoader
-
-    # The pseudo_labeling pipeline's own solver settings, as `kedro run` reads them (conf/base).
-    conf = OmegaConfigLoader(str(REPO / "conf"), base_env="base", default_run_env="base")
-    pl = conf["parameters"]["pseudo_labeling"]
-    settings = {k: pl[k] for k in ("method", "max_iter", "relative_tol")}
-    u, x = embed(n_unpaired), embed(n_paired)
-    cost = 1.0 - u @ x.T
-    t = time.perf_counter()
-    plan, _ = ot_plan(u, x, pl["epsilon"], **settings)
-    seconds = time.perf_counter() - t
-    a = torch.full((n_unpaired,), 1.0 / n_unpaired)
-    b = torch.full((n_paired,), 1.0 / n_paired)
-
-    import ot
-
-    t = time.perf_counter()
-    ref = ot.sinkhorn(
-        a.double(), b.double(), cost.double(), 0.01, method="sinkhorn_log", numItermax=10
-    )
-    ref_seconds = time.perf_counter() - t
-    return {
-        "ot_shape": [n_unpaired, n_paired],
-        "ot_settings": settings,
-        "ot_seconds": seconds,
-        "ot_marginal_error": marginal_error(plan.double(), a.double(), b.double()),
-        "ot_marginal_error_relative": relative_marginal_error(
-            plan.double(), a.double(), b.double()
-        ),
-        "ot_reference_10_iter_seconds": ref_seconds,
-        "ot_reference_10_iter_marginal_error": marginal_error(ref, a.double(), b.double()),
-        "ot_reference_10_iter_marginal_error_relative": relative_marginal_error(
-            ref, a.double(), b.double()
-        ),
     }
 
 
@@ -361,7 +327,9 @@ def main(argv=None) -> int:
         print(
             f"s_clip step, last two image blocks, 128 + 512 ({result['precision_device']}): fp32 "
             f"{result['precision_fp32_step_s']:.2f} s, bf16 {result['precision_bf16_step_s']:.2f} s, "
-            f"speed-up {result['precision_bf16_speedup']:.2f}x",
+            f"speed-up {result['precision_bf16_speedup']:.2f}x; compiled ({result['compiled_precision']}) "
+            f"{result['compiled_step_s']:.2f} s, {result['compile_speedup']:.2f}x faster, first step "
+            f"{result['compiled_first_step_s']:.0f} s",
             flush=True,
         )
         save("precision")

@@ -9,8 +9,8 @@ The grid (`--grid`, JSON) maps parameter names of `training` to lists of values;
 the same grid, the pseudo-label methods also `unpaired_batch_size` (`--unpaired`, as multiples of
 the paired batch); `--options` adds an axis of method options (e.g. `s_clip`'s loss weights).
 Each seed first runs the nodes that depend on the split (split, caption
-features, keywords) through Kedro with `split.seed` = seed, so run `kedro run --env <env>` once
-before, for the image features.
+feature rows, keywords) through Kedro with `split.seed` = seed, so run `kedro run --env <env>` once
+before, for the image and caption features.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "src"))
 SPLIT_NODES = [
     "corpus_tables",
     "split_paired_unpaired",
-    "embed_captions",
+    "select_caption_features",
     "build_vocabulary",
     "match_keywords",
     "embed_keywords",
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         type=json.loads,
         default={},
         help='extra parameters as JSON, e.g. \'{"model": {"trainable": {"image": 2}}}\' (run '
-        "`kedro run --env <env>` with the same model settings first, for the image features)",
+        "`kedro run --env <env>` with the same model settings first, for the image and caption features)",
     )
     parser.add_argument("--metric", default="zero_shot_top1")
     parser.add_argument("--out", type=Path, required=True)

@@ -151,6 +151,13 @@ def rows_of(ids, all_ids: torch.Tensor, what: str) -> torch.Tensor:
     return torch.tensor([position[int(i)] for i in ids], dtype=torch.long)
 
 
+def subset_features(artifact: dict, ids, what: str, id_name: str = "caption_id") -> dict:
+    """The artifact's rows for `ids` (in that order), metadata kept; unknown ids are an error."""
+    rows = rows_of(ids, artifact[id_name], what)
+    out = {k: v[rows] for k, v in artifact.items() if k != "__metadata__"}
+    return {**out, "__metadata__": dict(artifact.get("__metadata__") or {})}
+
+
 @torch.no_grad()
 def frozen_embeddings(
     model: DualEncoder, tower: str, state: State, start: int, batch_size: int = 512, device="cpu"

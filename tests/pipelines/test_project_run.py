@@ -64,6 +64,7 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
         "03_primary/image_split.parquet",
         "03_primary/paired_captions.parquet",
         "04_feature/image_features.safetensors",
+        "04_feature/caption_features.safetensors",
         "04_feature/paired_text_features.safetensors",
         "06_models/clip_ft/model.safetensors",
         "07_model_output/clip_ft/history.json",

@@ -28,6 +28,9 @@ class TrainConfig:
     # bf16: the towers run under autocast (GPUs, CPUs with AVX512/AMX); the losses, the OT
     # and the optimiser stay fp32. auto: bf16 where it is fast, else fp32 (loop.fast_bf16).
     precision: str = "fp32"
+    # torch.compile the image tower's trainable stages (sclip.training.compile): ~1.8× faster
+    # RSICD steps on the CPU after ~20 s of compiling; not worth it for heads only.
+    compile: bool = False
 
     def __post_init__(self) -> None:
         def check(name, ok, expected):
@@ -57,6 +60,7 @@ class TrainConfig:
         check("max_logit_scale", self.max_logit_scale > 1, "a number > 1")
         check("select_metric", self.select_metric in SELECT_METRICS, f"one of {SELECT_METRICS}")
         check("precision", self.precision in PRECISIONS, f"one of {PRECISIONS}")
+        check("compile", isinstance(self.compile, bool), "true or false")
         check(
             "device",
             self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from sclip.models import DualEncoder
 from sclip.models.dual_encoder import State, index_state, state_to
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
 from sclip.training.distributed import average_gradients, gather, rank_and_world, shard
 from sclip.training.methods import StepInputs
@@ -183,6 +184,9 @@ def train(
         )
 
     max_log_scale = math.log(config.max_logit_scale)
+    encode_image = model.encode_image
+    if config.compile:
+        encode_image = CompiledOrEager(model.encode_image, "the image tower")
     for epoch in range(start_epoch, config.epochs):
         # Each epoch's batches are a function of (seed, epoch): a resumed epoch skips the
         # steps its checkpoint had done and continues with the same batches.
@@ -196,7 +200,7 @@ def train(
             leave=False,
         )
         for batch in batches:
-            step = _embed_batch(model, data, batch, device, rank, world, precision)
+            step = _embed_batch(model, data, batch, device, rank, world, precision, encode_image)
             parts = method.losses(model, step)
             loss = sum(parts.values())
             if not torch.isfinite(loss):
@@ -254,10 +258,13 @@ def _embed_batch(
     rank: int = 0,
     world: int = 1,
     precision: str = "fp32",
+    encode_image: Callable | None = None,
 ) -> StepInputs:
     """Embeddings of the global batch. With several processes each embeds its slice and the
     slices are all-gathered with gradient (rank order = the global batch's order). With
-    precision 'bf16' the towers run under autocast and the embeddings come back as fp32."""
+    precision 'bf16' the towers run under autocast and the embeddings come back as fp32.
+    encode_image replaces model.encode_image (e.g. compiled)."""
+    encode_image = encode_image or model.encode_image
 
     def embed(rows, state, stage, encode, what):
         if world > 1:
@@ -272,13 +279,11 @@ def _embed_batch(
             batch.unpaired_images,
             data.image_state,
             data.image_stage,
-            model.encode_image,
+            encode_image,
             "unpaired",
         )
     return StepInputs(
-        embed(
-            batch.paired_images, data.image_state, data.image_stage, model.encode_image, "paired"
-        ),
+        embed(batch.paired_images, data.image_state, data.image_stage, encode_image, "paired"),
         embed(batch.captions, data.text_state, data.text_stage, model.encode_text, "paired"),
         unpaired,
         batch.captions.to(device),

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import torch
 
-from sclip.features import encode_image_files, encode_texts, features_artifact
+from sclip.features import encode_image_files, encode_texts, features_artifact, subset_features
 from sclip.models import ModelConfig, build_model
 from sclip.training.loop import resolve_device
 
@@ -55,25 +55,31 @@ def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
     return features_artifact(state, images["image_id"], config, "image", stage, "image_id")
 
 
-def embed_captions(
-    paired_captions: pd.DataFrame, eval_captions: pd.DataFrame, model: dict, embedding: dict
-) -> tuple[dict, dict]:
-    """States entering the first trainable text stage, for paired and evaluation captions."""
+def embed_captions(captions: pd.DataFrame, model: dict, embedding: dict) -> dict:
+    """States entering the first trainable text stage, for every caption of the dataset. Like
+    the images', they do not depend on the split: one encoding serves every seed and label
+    ratio (select_caption_features picks the paired and evaluation rows)."""
     config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["text"]
-    out = []
-    for table in (paired_captions, eval_captions):
-        t0 = time.time()
-        state = encode_texts(
-            encoder,
-            table["text"].tolist(),
-            embedding.get("text_batch_size", 256),
-            device,
-            stage,
-            show_progress(embedding),
-        )
-        log.info("Encoded %d captions in %.1f s (stage %d)", len(table), time.time() - t0, stage)
-        out.append(
-            features_artifact(state, table["caption_id"], config, "text", stage, "caption_id")
-        )
-    return out[0], out[1]
+    t0 = time.time()
+    state = encode_texts(
+        encoder,
+        captions["text"].tolist(),
+        embedding.get("text_batch_size", 256),
+        device,
+        stage,
+        show_progress(embedding),
+    )
+    log.info("Encoded %d captions in %.1f s (stage %d)", len(captions), time.time() - t0, stage)
+    return features_artifact(state, captions["caption_id"], config, "text", stage, "caption_id")
+
+
+def select_caption_features(
+    caption_features: dict, paired_captions: pd.DataFrame, eval_captions: pd.DataFrame
+) -> tuple[dict, dict]:
+    """The rows of the paired captions (training) and of the val/test captions (evaluation);
+    unpaired images' captions stay out of both."""
+    return (
+        subset_features(caption_features, paired_captions["caption_id"], "paired caption"),
+        subset_features(caption_features, eval_captions["caption_id"], "evaluation caption"),
+    )

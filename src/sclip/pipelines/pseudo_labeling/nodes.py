@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from sclip.features import encode_texts, frozen_embeddings, read_features, rows_of
+from sclip.features import frozen_embeddings, read_features, rows_of
 from sclip.models import ModelConfig, build_model
+from sclip.models.dual_encoder import index_state
 from sclip.pseudo_labels.dataset_level import (
     ASSIGNMENTS,
     assign,
@@ -91,6 +92,7 @@ def pseudo_label_quality(
     image_features: dict,
     images: pd.DataFrame,
     image_split: pd.DataFrame,
+    caption_features: dict,
     paired_captions: pd.DataFrame,
     unpaired_captions: pd.DataFrame,
     model: dict,
@@ -125,8 +127,13 @@ def pseudo_label_quality(
             pd.Series(pl).value_counts(normalize=True).pow(2).sum()
         )
     if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
-        paired_emb = _mean_caption_embedding(encoder, paired_captions, paired_ids)
-        hidden_emb = _mean_caption_embedding(encoder, unpaired_captions, unpaired_ids)
+        texts = read_features(caption_features, encoder.config, "text", "caption_features")
+        paired_emb = _mean_caption_embedding(
+            encoder, texts, caption_features, paired_captions, paired_ids
+        )
+        hidden_emb = _mean_caption_embedding(
+            encoder, texts, caption_features, unpaired_captions, unpaired_ids
+        )
     for name, t in targets.items():
         quality[name] = {f"same_class_{k}": v for k, v in class_agreement(t, ul, pl).items()}
         if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
@@ -138,11 +145,14 @@ def pseudo_label_quality(
 
 
 def _mean_caption_embedding(
-    encoder, captions: pd.DataFrame, image_ids: torch.Tensor
+    encoder, texts, caption_features: dict, captions: pd.DataFrame, image_ids: torch.Tensor
 ) -> torch.Tensor:
-    """Normalised mean frozen text embedding of each image's captions, in image_ids order."""
-    state = encode_texts(encoder, captions["text"].tolist(), stop=0, progress=False)
-    emb = torch.nn.functional.normalize(frozen_embeddings(encoder, "text", state, 0), dim=-1)
+    """Normalised mean frozen text embedding of each image's captions, in image_ids order,
+    from the cached caption states `texts` = (state, stage) of caption_features."""
+    state, stage = texts
+    rows = rows_of(captions["caption_id"], caption_features["caption_id"], "caption")
+    emb = frozen_embeddings(encoder, "text", index_state(state, rows), stage)
+    emb = torch.nn.functional.normalize(emb, dim=-1)
     frame = pd.DataFrame(emb.numpy()).groupby(captions["image_id"].to_numpy()).mean()
     return torch.tensor(frame.loc[image_ids.numpy()].to_numpy())
 

@@ -27,6 +27,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "image_features",
                     "images",
                     "image_split",
+                    "caption_features",
                     "paired_captions",
                     "unpaired_captions",
                     "params:model",

@@ -1,0 +1,44 @@
+"""Captions are encoded once for the whole dataset; each split takes its paired and evaluation
+rows from that artifact, in its own order, and never the unpaired images' captions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from sclip.features import features_artifact, read_features
+from sclip.models import ModelConfig
+from sclip.pipelines.embedding.nodes import select_caption_features
+
+
+def artifact(state):
+    return features_artifact(state, [10, 11, 12, 13], ModelConfig(), "text", 7, "caption_id")
+
+
+def captions(ids):
+    return pd.DataFrame({"caption_id": ids, "text": [f"caption {i}" for i in ids]})
+
+
+def test_paired_and_eval_rows_in_their_tables_order():
+    states = torch.arange(4.0)[:, None] * torch.ones(4, 3)
+    paired, evaluation = select_caption_features(
+        artifact(states), captions([13, 10]), captions([12])
+    )
+    assert paired["caption_id"].tolist() == [13, 10]
+    assert evaluation["caption_id"].tolist() == [12]
+    state, stage = read_features(paired, ModelConfig(), "text", "paired_text_features")
+    assert stage == 7 and state[:, 0].tolist() == [3.0, 0.0]  # metadata and rows kept
+    assert 11 not in paired["caption_id"].tolist() + evaluation["caption_id"].tolist()
+
+
+def test_token_level_states_are_selected_per_key():
+    tokens = {"hidden": torch.randn(4, 5, 2), "attention_mask": torch.ones(4, 5, dtype=torch.long)}
+    paired, _ = select_caption_features(artifact(tokens), captions([11]), captions([10]))
+    state, _ = read_features(paired, ModelConfig(), "text", "paired_text_features")
+    torch.testing.assert_close(state["hidden"], tokens["hidden"][[1]])
+
+
+def test_a_caption_without_features_is_a_clear_error():
+    with pytest.raises(ValueError, match="paired caption ids .*99.*embedding pipeline"):
+        select_caption_features(artifact(torch.zeros(4, 3)), captions([99]), captions([10]))
