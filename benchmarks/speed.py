@@ -29,9 +29,9 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -233,18 +233,33 @@ def ot_step(repeats: int) -> dict:
 
 
 def peak_rss(env: str) -> dict:
-    """Peak RSS of a whole `kedro run --env <env>` in a child process (getrusage of children)."""
+    """Peak RSS of a whole `kedro run --env <env>` in a child process: wait4's usage of that
+    child (and the processes it waited for), so this script's own earlier children (e.g. the
+    compile workers forked from it) do not count. Checkpoints go to a fresh folder, or the run
+    would resume the last benchmark's finished training and skip it."""
     t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env", env],
-        cwd=REPO,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
-    )
-    kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
+    with tempfile.TemporaryDirectory() as checkpoints:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kedro",
+                "run",
+                "--env",
+                env,
+                "--params",
+                f"checkpoints.dir={checkpoints}",
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"kedro run --env {env} failed (exit {child.returncode})")
     return {
-        "peak_rss_mb": kib / 1024,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
         "peak_rss_env": env,
         "peak_rss_run_seconds": time.perf_counter() - t,
     }

@@ -100,3 +100,27 @@ def test_settings_name_what_a_checkpoint_fingerprint_must_cover():
     assert default["keyword_weight"] == 0.5
     changed = make_method("s_clip", sinkhorn_tol=1e-7).settings()
     assert changed != default
+
+
+def test_ot_epsilon_fixes_the_plan_sharpness_whatever_the_logit_scale():
+    model, step = tiny_model(), step_inputs()
+    u = F.normalize(step.unpaired_images, dim=-1)
+    x = F.normalize(step.paired_images, dim=-1)
+    default = make_method("s_clip")
+    paper = default.targets(model, step.unpaired_images, step.paired_images)
+    expected = caption_targets(u, x, 1.0 / model.scale.item(), **default.sinkhorn)
+    torch.testing.assert_close(paper, expected)
+    fixed = make_method("s_clip", ot_epsilon=0.01)
+    targets = fixed.targets(model, step.unpaired_images, step.paired_images)
+    torch.testing.assert_close(targets, caption_targets(u, x, 0.01, **fixed.sinkhorn))
+
+    # A smaller ε sharpens the rows: lower entropy than the paper's ε = 1/s (s = 1/0.07 here).
+    def entropy(p):
+        return -(p * p.clamp_min(1e-30).log()).sum(1).mean()
+
+    assert entropy(targets) < entropy(paper)
+    assert fixed.settings()["ot_epsilon"] == 0.01
+    assert "ot_epsilon" not in make_method("s_clip").settings()  # old fingerprints still hold
+    for bad in (0, -0.1, "0.01", True):
+        with pytest.raises(ValueError, match="ot_epsilon must be a positive number"):
+            make_method("s_clip", ot_epsilon=bad)

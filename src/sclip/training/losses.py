@@ -1,6 +1,8 @@
 """Contrastive loss of CLIP, with optional extra image negatives (S-CLIP's unpaired images).
 
-All embeddings are L2-normalised here; `scale` is s = exp(logit_scale)."""
+All embeddings are L2-normalised here, unless the caller says they already are
+(`normalized=True`: a method normalises a batch once for all its losses, which at heads-only
+step sizes is a measurable share of the step); `scale` is s = exp(logit_scale)."""
 
 from __future__ import annotations
 
@@ -13,18 +15,24 @@ def contrastive_loss(
     text_emb: torch.Tensor,
     scale: torch.Tensor,
     extra_image_emb: torch.Tensor | None = None,
+    *,
+    normalized: bool = False,
 ) -> torch.Tensor:
     """L_con = ½·CE(s·X Yᵀ, diag) + ½·CE(s·Y [X;U]ᵀ, diag).
 
     image_emb X and text_emb Y are the B paired images and captions (row i matches row i);
     extra_image_emb U, if given, are images without captions, used as extra negatives for
     text→image only."""
-    x, y = F.normalize(image_emb, dim=-1), F.normalize(text_emb, dim=-1)
+    x, y, u = _normalize(normalized, image_emb, text_emb, extra_image_emb)
     target = torch.arange(x.shape[0], device=x.device)
-    images = x if extra_image_emb is None else torch.cat([x, F.normalize(extra_image_emb, dim=-1)])
+    images = x if u is None else torch.cat([x, u])
     image_to_text = F.cross_entropy(scale * x @ y.T, target)
     text_to_image = F.cross_entropy(scale * y @ images.T, target)
     return 0.5 * (image_to_text + text_to_image)
+
+
+def _normalize(done: bool, *embs: torch.Tensor | None) -> tuple:
+    return embs if done else tuple(e if e is None else F.normalize(e, dim=-1) for e in embs)
 
 
 def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -33,11 +41,16 @@ def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tens
 
 
 def caption_loss(
-    unpaired_emb: torch.Tensor, caption_emb: torch.Tensor, scale: torch.Tensor, target: torch.Tensor
+    unpaired_emb: torch.Tensor,
+    caption_emb: torch.Tensor,
+    scale: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    normalized: bool = False,
 ) -> torch.Tensor:
     """L_cap = soft-CE(s·U Yᵀ, P): unpaired images against the batch's paired captions, with a
     pseudo-label P (rows are distributions over the captions; no gradient through P)."""
-    u, y = F.normalize(unpaired_emb, dim=-1), F.normalize(caption_emb, dim=-1)
+    u, y = _normalize(normalized, unpaired_emb, caption_emb)
     return soft_cross_entropy(scale * u @ y.T, target.detach())
 
 
@@ -52,10 +65,17 @@ def keyword_targets(
 
     a_k is clamped at 0 first: a negative similarity would give a negative "probability"
     (the formula assumes the positive similarities a trained CLIP has); rows whose candidate
-    similarities are all ≤ 0 fall back to uniform over the candidates."""
+    similarities are all ≤ 0 fall back to uniform over the candidates; rows without candidates
+    are all zero."""
     with torch.no_grad():
         u, k = F.normalize(unpaired_emb, dim=-1), F.normalize(keyword_emb, dim=-1)
-        a = (scale * u @ k.T).clamp_min(0) * candidates
+        return _keyword_targets(scale * u @ k.T, candidates)
+
+
+def _keyword_targets(logits: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+    """keyword_targets from the logits s·U Kᵀ (detached here)."""
+    with torch.no_grad():
+        a = logits.detach().clamp_min(0) * candidates
         uniform = candidates.float() / candidates.sum(dim=1, keepdim=True).clamp_min(1)
         total = a.sum(dim=1, keepdim=True)
         return torch.where(total > 0, a / total.clamp_min(1e-12), uniform)
@@ -66,12 +86,15 @@ def keyword_loss(
     keyword_emb: torch.Tensor,
     scale: torch.Tensor,
     candidates: torch.Tensor,
+    *,
+    normalized: bool = False,
 ) -> torch.Tensor:
     """L_kw = soft-CE(s·U Kᵀ, w), averaged over the unpaired images that HAVE candidates (the
     reference counts images without candidates as zeros in the mean, diluting the loss)."""
-    has = candidates.any(dim=1)
-    if not has.any():
-        return unpaired_emb.sum() * 0.0  # keeps the graph; contributes nothing
-    u, k = F.normalize(unpaired_emb[has], dim=-1), F.normalize(keyword_emb, dim=-1)
-    target = keyword_targets(unpaired_emb[has], keyword_emb, scale, candidates[has])
-    return soft_cross_entropy(scale * u @ k.T, target)
+    # Rows without candidates get an all-zero target, so they add 0; dividing by the number
+    # of rows with candidates (not masking rows out) keeps the graph free of a gather/scatter.
+    u, k = _normalize(normalized, unpaired_emb, keyword_emb)
+    logits = scale * u @ k.T  # the target's similarities too: one product, detached there
+    target = _keyword_targets(logits, candidates)
+    per_image = -(target * F.log_softmax(logits, dim=-1)).sum(dim=-1)
+    return per_image.sum() / candidates.any(dim=1).sum().clamp_min(1)

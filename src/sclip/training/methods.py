@@ -78,11 +78,19 @@ class CaptionPseudoLabel(Method):
         sinkhorn_max_iter: int = 20000,
         sinkhorn_tol: float = 1e-5,
         sinkhorn_method: str = "sinkhorn",
+        ot_epsilon: float | None = None,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(
                 f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot"
             )
+        number = isinstance(ot_epsilon, (int, float)) and not isinstance(ot_epsilon, bool)
+        if ot_epsilon is not None and not (number and ot_epsilon > 0):
+            raise ValueError(f"ot_epsilon must be a positive number or null; got {ot_epsilon!r}")
+        # None: ε = 1/s as in the paper, where s starts at CLIP's trained 100 (ε = 0.01). A
+        # model whose s starts at 1/0.07 and moves little in a short run gets ε ≈ 0.07 that
+        # way, a far flatter plan; a fixed ε keeps the reference's sharpness.
+        self.ot_epsilon = None if ot_epsilon is None else float(ot_epsilon)
         self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
         # The paper uses unpaired images as extra text→image negatives; with few classes
         # many of them share a caption's class, so it is an option.
@@ -95,23 +103,42 @@ class CaptionPseudoLabel(Method):
             "method": sinkhorn_method,
         }
 
-    def targets(self, model: DualEncoder, u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def targets(
+        self, model: DualEncoder, u: torch.Tensor, x: torch.Tensor, normalized: bool = False
+    ) -> torch.Tensor:
         """Rows: unpaired images; columns: the batch's paired images (= their captions)."""
         with torch.no_grad():
-            u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
+            if not normalized:
+                u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
+            u, x = u.detach(), x.detach()
             if self.assignment == "hard":
                 return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
             if self.assignment == "soft":
                 return (model.scale * u @ x.T).softmax(dim=1)
-            return caption_targets(u, x, epsilon=1.0 / model.scale.item(), **self.sinkhorn)
+            epsilon = self.ot_epsilon or 1.0 / model.scale.item()
+            return caption_targets(u, x, epsilon=epsilon, **self.sinkhorn)
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
-        x, y, u = step.paired_images, step.captions, step.unpaired_images
+        return self._caption_losses(model, *_normalized(step))
+
+    def _caption_losses(self, model, x, y, u) -> dict[str, torch.Tensor]:
+        """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached)."""
+        scale = model.scale
         extra = u if self.unpaired_negatives else None
-        out = {"contrastive": contrastive_loss(x, y, model.scale, extra)}
-        self.last_targets = self.targets(model, u, x)
-        out["caption"] = self.caption_weight * caption_loss(u, y, model.scale, self.last_targets)
+        out = {"contrastive": contrastive_loss(x, y, scale, extra, normalized=True)}
+        self.last_targets = self.targets(model, u, x, normalized=True)
+        out["caption"] = self.caption_weight * caption_loss(
+            u, y, scale, self.last_targets, normalized=True
+        )
         return out
+
+
+def _normalized(step: StepInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """X, Y, U L2-normalised once for all of a step's losses and its pseudo-label: at
+    heads-only step sizes repeated normalisations are a measurable share of the step."""
+    return tuple(
+        F.normalize(e, dim=-1) for e in (step.paired_images, step.captions, step.unpaired_images)
+    )
 
 
 class SClip(CaptionPseudoLabel):
@@ -124,7 +151,8 @@ class SClip(CaptionPseudoLabel):
         self.keywords, self.keyword_weight = keywords, keyword_weight
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
-        out = super().losses(model, step)
+        x, y, u = _normalized(step)
+        out = self._caption_losses(model, x, y, u)
         if self.keywords is not None and self.keyword_weight > 0:
             bank = self.keywords
             device = step.paired_images.device
@@ -132,7 +160,11 @@ class SClip(CaptionPseudoLabel):
             nearest = self.last_targets.argmax(dim=1)  # n(j): nearest paired image under P
             candidates = bank.candidates.to(device)[step.caption_rows[nearest]]
             out["keyword"] = self.keyword_weight * keyword_loss(
-                step.unpaired_images, keyword_emb, model.scale, candidates
+                u,
+                F.normalize(keyword_emb, dim=-1),
+                model.scale,
+                candidates,
+                normalized=True,
             )
         return out
 
