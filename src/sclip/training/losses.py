@@ -73,9 +73,9 @@ def keyword_targets(
 
 
 def _keyword_targets(logits: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-    """keyword_targets from the logits s·U Kᵀ (detached here)."""
+    """keyword_targets from the logits s·U Kᵀ (no gradient flows through them here)."""
     with torch.no_grad():
-        a = logits.detach().clamp_min(0) * candidates
+        a = logits.clamp_min(0) * candidates
         uniform = candidates.float() / candidates.sum(dim=1, keepdim=True).clamp_min(1)
         total = a.sum(dim=1, keepdim=True)
         return torch.where(total > 0, a / total.clamp_min(1e-12), uniform)

@@ -110,7 +110,6 @@ class CaptionPseudoLabel(Method):
         with torch.no_grad():
             if not normalized:
                 u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
-            u, x = u.detach(), x.detach()
             if self.assignment == "hard":
                 return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
             if self.assignment == "soft":
