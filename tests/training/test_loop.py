@@ -131,6 +131,40 @@ def test_bf16_embeds_close_to_fp32_and_learns_as_well():
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
+def test_selection_eval_runs_the_towers_in_the_training_precision(monkeypatch):
+    """The per-epoch val pass only picks the epoch: its towers run under the training
+    precision's autocast, while the similarities behind the metrics stay fp32 (bf16 ranks
+    would tie)."""
+    import sclip.evaluation.evaluate as evaluate_module
+
+    towers, products = [], []
+    embed, recall = evaluate_module.embed, evaluate_module.retrieval_recall
+
+    def spy_embed(model, tower, *args, **kwargs):
+        towers.append(torch.is_autocast_enabled("cpu"))
+        return embed(model, tower, *args, **kwargs)
+
+    def spy_recall(img, txt, *args):
+        products.append((img @ txt.T).dtype)
+        return recall(img, txt, *args)
+
+    monkeypatch.setattr(evaluate_module, "embed", spy_embed)
+    monkeypatch.setattr(evaluate_module, "retrieval_recall", spy_recall)
+    for precision, autocast in (("fp32", False), ("bf16", True)):
+        towers.clear()
+        products.clear()
+        model = tiny_model()
+        data, val = data_and_eval()
+        config = TrainConfig(epochs=1, paired_batch_size=8, device="cpu", precision=precision)
+        evaluator = Evaluator(model, val, templates=["{c}"])
+        result = train(model, data, config, ClipFineTuning(), evaluator, progress=False)
+        assert towers and set(towers) == {autocast}
+        assert set(products) == {torch.float32}
+        # bf16 towers: close to the fp32 metrics of the same weights
+        fp32 = evaluator(model)
+        assert abs(result.history[0]["val_mean_recall_one"] - fp32["mean_recall_one"]) < 10
+
+
 def test_frozen_stages_do_not_change():
     model, _, _ = run(epochs=2)
     fresh = tiny_model()

@@ -102,12 +102,22 @@ class Evaluator:
         self.one_caption = one_caption_per_image(data.caption_image, n_images, seed)
 
     def __call__(self, model: DualEncoder) -> dict[str, float]:
+        """The metrics. The towers run under the caller's autocast, if any (the training loop
+        selects epochs in its training precision); the similarities and metrics are fp32."""
         d = self.data
         img = embed(model, "image", d.image_state, d.image_stage, self.device)
         txt = embed(model, "text", d.text_state, d.text_stage, self.device)
-        metrics: dict[str, float] = {}
+        prompt_emb = None
         if self.prompt_state is not None:
             prompt_emb = embed(model, "text", self.prompt_state, self.prompt_start, self.device)
+        # Ranks from bf16 similarities would tie: the metrics' products stay out of autocast.
+        with torch.autocast(torch.device(self.device).type, enabled=False):
+            return self._metrics(img, txt, prompt_emb)
+
+    def _metrics(self, img, txt, prompt_emb) -> dict[str, float]:
+        d = self.data
+        metrics: dict[str, float] = {}
+        if prompt_emb is not None:
             classes = class_embeddings(prompt_emb, len(d.class_names), self.n_templates)
             metrics["zero_shot_top1"] = zero_shot_top1(
                 img[self.labelled], classes, d.labels[self.labelled]

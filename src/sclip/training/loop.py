@@ -232,7 +232,12 @@ def train(
         row.update({k: v / max(n_steps, 1) for k, v in sums.items()})
         row.update({"lr": scheduler.get_last_lr()[0], "logit_scale": model.scale.item()})
         if evaluate is not None and rank == 0:
-            row.update({f"val_{k}": v for k, v in evaluate(model).items()})
+            # The per-epoch val pass only selects the epoch, so it runs in the training
+            # precision: bf16 cut it from 3.5 to 1.3 s an epoch on RSICD (1,094 val images
+            # through the trained blocks). The reported metrics come from the evaluation
+            # pipeline, in fp32.
+            with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
+                row.update({f"val_{k}": v for k, v in evaluate(model).items()})
         row["seconds"] = time.time() - t0
         result.history.append(row)
         score = row.get(f"val_{config.select_metric}", -math.inf)
