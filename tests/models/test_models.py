@@ -147,6 +147,20 @@ def test_hf_clip_matches_transformers(tiny_clip_dir):
         torch.testing.assert_close(model.encode_image(x), img_ref, rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(model.encode_texts(TEXTS), txt_ref, rtol=1e-4, atol=1e-5)
     assert model.logit_scale.item() == pytest.approx(ref.logit_scale.item())
+    hotter = build_model(
+        {"backbone": "hf_clip", "checkpoint": str(tiny_clip_dir), "init_logit_scale": 50.0}
+    )
+    assert hotter.scale.item() == pytest.approx(50.0)
+
+
+def test_init_logit_scale_sets_s_and_only_then_the_fingerprint():
+    default = ModelConfig.from_params({"image_size": 64})
+    assert "init_logit_scale" not in default.to_dict()  # earlier runs keep their fingerprints
+    assert build_model(default).scale.item() == pytest.approx(1 / 0.07)
+    hotter = ModelConfig.from_params({"image_size": 64, "init_logit_scale": 50})
+    assert hotter.to_dict()["init_logit_scale"] == 50
+    assert ModelConfig.from_params(hotter.to_dict()) == hotter
+    assert build_model(hotter).scale.item() == pytest.approx(50.0)
 
 
 def test_hf_clip_all_trainable_and_cache(tiny_clip_dir):
@@ -181,6 +195,9 @@ def test_hf_clip_bad_checkpoint_names_parameter(tmp_path):
         ({"trainable": {"text": -1}}, "model.trainable.text"),
         ({"embed_dim": 0}, "model.embed_dim"),
         ({"colour": "red"}, "Unknown 'model' parameters"),
+        ({"init_logit_scale": 0}, "model.init_logit_scale"),
+        ({"init_logit_scale": "hot"}, "model.init_logit_scale"),
+        ({"init_logit_scale": True}, "model.init_logit_scale"),
     ],
 )
 def test_model_config_errors_name_the_parameter(params, message):

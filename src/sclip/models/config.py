@@ -35,6 +35,9 @@ class ModelConfig:
     trainable_image: int | str = 0
     trainable_text: int | str = 0
     init_seed: int = 0
+    # The initial inverse temperature s of the contrastive logits; None: the backbone's own
+    # (CLIP's trained s for hf_clip, CLIP's from-scratch 1/0.07 for the offline towers).
+    init_logit_scale: float | None = None
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -52,6 +55,12 @@ class ModelConfig:
                 raise ValueError(
                     f"Parameter 'model.{name}' must be a positive integer; got {value!r}"
                 )
+        s = self.init_logit_scale
+        if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0):
+            raise ValueError(
+                f"Parameter 'model.init_logit_scale' must be a positive number (the initial "
+                f"inverse temperature, e.g. 14.3 = 1/0.07) or null; got {s!r}"
+            )
 
     @classmethod
     def from_params(cls, params: dict) -> ModelConfig:
@@ -87,4 +96,8 @@ class ModelConfig:
             "max_text_length": self.max_text_length,
             "trainable": {"image": self.trainable_image, "text": self.trainable_text},
             "init_seed": self.init_seed,
+            # Only when set: runs that leave it unset keep their earlier fingerprints.
+            **(
+                {} if self.init_logit_scale is None else {"init_logit_scale": self.init_logit_scale}
+            ),
         }

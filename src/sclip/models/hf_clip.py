@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -136,5 +137,7 @@ def build_hf_clip(config: ModelConfig) -> DualEncoder:
         image_stages,
         text_stages,
         Tokenizer(hf_tokenizer, max_len),
-        logit_scale=float(clip.logit_scale.detach()),
+        logit_scale=float(clip.logit_scale.detach())
+        if config.init_logit_scale is None
+        else math.log(config.init_logit_scale),
     )
