@@ -5,11 +5,16 @@ repeats, best of them), so ratios hold on a noisy machine.
     python benchmarks/speed.py --rss                 # + peak RSS of `kedro run --env rsicd`
 
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
-  over the bare encoder forward on in-memory uint8 tensors, same images and batch size.
+  over the bare encoder forward on in-memory uint8 tensors, same images and batch size;
+  embedding_nhwc_speedup: the bare forward with the EfficientNet tower in NHWC (the default)
+  over the same forward in NCHW.
+- selection_eval_speedup: the per-epoch val pass of RSICD training (1,027 images, last two
+  image blocks) in fp32 NCHW (before) over NHWC in the precision `auto` picks (now).
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
   losses) over clip_ft (256 paired: the same images per step), both from cached states, as the
-  median of same-round ratios; for the default heads-only training (also on one thread), the
-  last two image blocks (conf/rsicd) and the whole image tower trained from pixels (128 px).
+  median of same-round ratios; for the default heads-only training at s = 100 (ε = 0.01, the
+  slowest OT), at s = 1/0.07 (where the offline model starts) and on one thread, the last two
+  image blocks (conf/rsicd) and the whole image tower trained from pixels (128 px).
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +50,7 @@ from ot_speed import ot_dataset_level  # noqa: E402
 from timing import best_of, machine, paired_ratio, timings  # noqa: E402
 
 from sclip.features import encode_image_files, encode_texts  # noqa: E402
-from sclip.models import build_model  # noqa: E402
+from sclip.models import build_model, offline  # noqa: E402
 from sclip.pseudo_labels.ot import (  # noqa: E402
     caption_targets,
 )
@@ -66,10 +72,28 @@ def image_files(limit: int) -> list[str]:
     return [str(p) for p in paths[:limit]]
 
 
+@contextmanager
+def nchw():
+    """The EfficientNet stages without their NHWC conversion (as before it): pair with a model
+    whose weights are in torch.contiguous_format."""
+    keep = offline._channels_last
+    offline._channels_last = lambda x: x
+    try:
+        yield
+    finally:
+        offline._channels_last = keep
+
+
+def nchw_model(params: dict):
+    """The model of `params` with NCHW conv weights, for the side-by-side figures."""
+    return build_model(params).to(memory_format=torch.contiguous_format)
+
+
 def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
     from sclip.data.images import load_pixels
 
     model = build_model({"image_size": 224}).eval()
+    before = nchw_model({"image_size": 224}).eval()
     paths = image_files(n_images)
     pixels = load_pixels(paths, 224)
     stop = model.first_trainable["image"]
@@ -78,25 +102,82 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         encode_image_files(model, paths, batch_size, progress=False)
 
     @torch.no_grad()
-    def bare():
+    def bare(m=model):
         for i in range(0, len(pixels), batch_size):
-            model.run_stages("image", pixels[i : i + batch_size], 0, stop)
+            m.run_stages("image", pixels[i : i + batch_size], 0, stop)
 
-    t = best_of({"pipeline": pipeline, "bare": bare}, repeats)
+    def bare_nchw():
+        with nchw():
+            bare(before)
+
+    t = best_of({"pipeline": pipeline, "bare": bare, "bare_nchw": bare_nchw}, repeats)
     return {
         "embedding_images": len(paths),
         "embedding_batch_size": batch_size,
         "embedding_pipeline_images_per_s": len(paths) / t["pipeline"],
         "embedding_bare_images_per_s": len(paths) / t["bare"],
         "embedding_ratio": t["bare"] / t["pipeline"],
+        "embedding_bare_nchw_images_per_s": len(paths) / t["bare_nchw"],
+        "embedding_nhwc_speedup": t["bare_nchw"] / t["bare"],
     }
 
 
-def _step_setup(trainable: dict, image_size: int, n: int = 512):
-    """A model, cached states of n random images and 4n captions, and a 28-keyword bank."""
+def selection_eval(repeats: int, n: int = 1027) -> dict:
+    """Seconds of the per-epoch val pass of RSICD training (n = RSICD's 1,027 val images
+    through the last two image blocks and the heads, the metrics beside): fp32 with NCHW
+    weights (before), fp32 NHWC, and under the training precision `auto` picks (the loop runs
+    it so)."""
+    from sclip.evaluation.evaluate import EvalSet, Evaluator
+
+    params = {"image_size": 224, "trainable": {"image": 2}}
+    model, before = build_model(params).eval(), nchw_model(params).eval()
+    k = model.first_trainable["image"]
+    g = torch.Generator().manual_seed(0)
+    pixels = torch.randint(0, 256, (64, 3, 224, 224), dtype=torch.uint8, generator=g)
+    with torch.no_grad():
+        tile = model.run_stages("image", pixels, 0, k).contiguous()
+    captions = [f"caption {i} of an aerial scene" for i in range(5 * n)]
+    val = EvalSet(
+        tile.repeat(n // 64 + 1, 1, 1, 1)[:n],
+        k,
+        encode_texts(model, captions, progress=False),
+        model.first_trainable["text"],
+        torch.arange(n).repeat_interleave(5),
+        torch.arange(n) % 30,
+        [f"class {c}" for c in range(30)],
+    )
+    cpu = torch.device("cpu")
+    evaluator = Evaluator(model, val, ["an aerial photograph of {c}."], 0, cpu)
+    auto = resolve_precision("auto", cpu)
+
+    def fp32_nchw():
+        with nchw():
+            evaluator(before)
+
+    def trained_precision():
+        with torch.autocast("cpu", torch.bfloat16, enabled=auto == "bf16"):
+            evaluator(model)
+
+    t = best_of(
+        {"fp32_nchw": fp32_nchw, "fp32": lambda: evaluator(model), "auto": trained_precision},
+        repeats,
+    )
+    return {
+        "selection_eval_images": n,
+        "selection_eval_fp32_nchw_s": t["fp32_nchw"],
+        "selection_eval_fp32_s": t["fp32"],
+        "selection_eval_precision": auto,
+        "selection_eval_s": t["auto"],
+        "selection_eval_speedup": t["fp32_nchw"] / t["auto"],
+    }
+
+
+def _step_setup(trainable: dict, image_size: int, n: int = 512, scale: float = 100.0):
+    """A model, cached states of n random images and 4n captions, and a 28-keyword bank.
+    s = 100 by default, CLIP's trained value: ε = 1/s = 0.01, where OT is slowest."""
     model = build_model({"image_size": image_size, "trainable": trainable})
-    with torch.no_grad():  # s = 100, as late in training: ε = 0.01, where OT is slowest
-        model.logit_scale.fill_(math.log(100.0))
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(scale))
     g = torch.Generator().manual_seed(0)
     pixels = torch.randint(0, 256, (n, 3, image_size, image_size), dtype=torch.uint8, generator=g)
     with torch.no_grad():
@@ -141,8 +222,8 @@ def _optimiser_step(model, data, method, batch, device, precision="fp32", encode
     return run
 
 
-def train_step(trainable: dict, image_size: int, repeats: int) -> dict:
-    model, data, bank = _step_setup(trainable, image_size)
+def train_step(trainable: dict, image_size: int, repeats: int, scale: float = 100.0) -> dict:
+    model, data, bank = _step_setup(trainable, image_size, scale=scale)
     cpu = torch.device("cpu")
     clip_ft = make_method("clip_ft")
     s_clip = make_method("s_clip", keywords=bank)
@@ -275,7 +356,7 @@ def main(argv=None) -> int:
         "--skip",
         nargs="*",
         default=[],
-        choices=["embedding", "train_step", "precision", "ot_step", "ot"],
+        choices=["embedding", "selection_eval", "train_step", "precision", "ot_step", "ot"],
     )
     parser.add_argument("--rss", action="store_true", help="also run `kedro run --env rsicd`")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
@@ -301,9 +382,30 @@ def main(argv=None) -> int:
             f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f}",
             flush=True,
         )
+        print(
+            f"frozen prefix NHWC vs NCHW: {result['embedding_bare_images_per_s']:.1f} vs "
+            f"{result['embedding_bare_nchw_images_per_s']:.1f} img/s, "
+            f"{result['embedding_nhwc_speedup']:.2f}x",
+            flush=True,
+        )
         save("embedding")
+    if "selection_eval" not in args.skip:
+        result.update(selection_eval(args.repeats))
+        print(
+            f"per-epoch val pass ({result['selection_eval_images']} images, last two blocks): "
+            f"fp32 NCHW {result['selection_eval_fp32_nchw_s']:.2f} s, fp32 NHWC "
+            f"{result['selection_eval_fp32_s']:.2f} s, {result['selection_eval_precision']} NHWC "
+            f"{result['selection_eval_s']:.2f} s: {result['selection_eval_speedup']:.2f}x",
+            flush=True,
+        )
+        save("selection_eval")
     if "train_step" not in args.skip:
         heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
+        # At the s the offline model starts at and keeps in a short run (1/0.07 → 15.4 in
+        # RSICD's 150 steps): ε = 1/s ≈ 0.07, conf/base's s_clip OT, needs far fewer iterations.
+        heads_start = train_step(
+            {"image": "heads", "text": "heads"}, 224, 10 * args.repeats, scale=1 / 0.07
+        )
         # The same on one thread: what s_clip adds in work, without the serial parts (the OT's
         # loop, small ops) that leave the second core idle.
         threads = torch.get_num_threads()
@@ -316,6 +418,8 @@ def main(argv=None) -> int:
             {
                 "train_step_ratio": heads["ratio"],
                 "train_step_heads": heads,
+                "train_step_ratio_heads_initial_scale": heads_start["ratio"],
+                "train_step_heads_initial_scale": heads_start,
                 "train_step_ratio_heads_one_thread": heads_one_thread["ratio"],
                 "train_step_heads_one_thread": heads_one_thread,
                 "train_step_ratio_image_blocks2": blocks["ratio"],
@@ -325,7 +429,8 @@ def main(argv=None) -> int:
             }
         )
         for name, r in (
-            ("heads only", heads),
+            ("heads only, s = 100", heads),
+            ("heads only, s = 1/0.07 (the offline model's start)", heads_start),
             ("heads only, one thread", heads_one_thread),
             ("last two image blocks", blocks),
             ("whole image tower", full),
