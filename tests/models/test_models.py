@@ -37,6 +37,23 @@ def test_offline_image_stages_match_efficientnet(offline_model):
     torch.testing.assert_close(ours, feats, rtol=1e-4, atol=1e-5)
 
 
+def test_efficientnet_tower_runs_in_nhwc(offline_model):
+    """NHWC weights and activations (faster depthwise convolutions on the CPU; the test above
+    holds the values to EfficientNet's own); a cached state loaded as NCHW gives the same
+    embedding."""
+    assert offline_model.image_stages[0].conv.weight.is_contiguous(
+        memory_format=torch.channels_last
+    )
+    with torch.no_grad():
+        state = offline_model.run_stages("image", pixels(), 0, 2)
+        assert state.is_contiguous(memory_format=torch.channels_last)
+        nchw = state.contiguous()
+        assert not nchw.is_contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(
+            offline_model.encode_image(nchw, 2), offline_model.encode_image(state, 2)
+        )
+
+
 def _efficientnet_state(model):
     """Reassemble the EfficientNet state dict from the stage modules."""
     stages = model.image_stages
