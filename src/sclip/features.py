@@ -4,6 +4,7 @@ model and which stage produced it, so a stale cache is refused instead of silent
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -46,22 +47,46 @@ def encode_image_files(
     progress: bool = True,
 ) -> torch.Tensor:
     """States entering image stage `stop` (default: the first trainable one) for image files.
-    The next batch is decoded in a background thread while the current one runs."""
+    Where cores are left over, the next batch is decoded in a background thread while the
+    current one runs (`prefetch_decoding`)."""
     stop = model.first_trainable["image"] if stop is None else stop
     model.eval()
     size = model.config.image_size
     chunks = _batches(len(paths), batch_size)
-    out = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(load_pixels, paths[chunks[0]], size) if chunks else None
-        for i in tqdm(range(len(chunks)), desc="embed images", unit="batch", disable=not progress):
-            pixels = future.result()
-            if i + 1 < len(chunks):
-                future = pool.submit(load_pixels, paths[chunks[i + 1]], size)
-            out.append(model.run_stages("image", pixels.to(device), 0, stop).cpu())
+    batches = _pixel_batches(paths, chunks, size, prefetch_decoding(device))
+    out = [
+        model.run_stages("image", pixels.to(device), 0, stop).cpu()
+        for pixels in tqdm(
+            batches, total=len(chunks), desc="embed images", unit="batch", disable=not progress
+        )
+    ]
     if not out:
         raise ValueError("No images to encode")
     return torch.cat(out)
+
+
+def prefetch_decoding(device: str | torch.device) -> bool:
+    """Whether decoding in a background thread overlaps the model: yes where a GPU runs it or
+    torch leaves cores free. Where torch's threads fill every core, a decode thread only
+    preempts them, which stalls each of their parallel regions: 256 RSICD images on 2 cores
+    ran at 0.87× the bare forward's rate with it, 1.06× without (decoding is ~1 ms an image)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return torch.device(device).type != "cpu" or torch.get_num_threads() < (cores or 1)
+
+
+def _pixel_batches(paths: Sequence[str], chunks: list[slice], size: int, prefetch: bool):
+    """The chunks' pixels in order; with prefetch, each decoded while the one before runs."""
+    if not prefetch:
+        for chunk in chunks:
+            yield load_pixels(paths[chunk], size)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(load_pixels, paths[chunks[0]], size) if chunks else None
+        for i in range(len(chunks)):
+            pixels = future.result()
+            if i + 1 < len(chunks):
+                future = pool.submit(load_pixels, paths[chunks[i + 1]], size)
+            yield pixels
 
 
 @torch.no_grad()

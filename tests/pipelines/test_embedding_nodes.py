@@ -42,3 +42,36 @@ def test_token_level_states_are_selected_per_key():
 def test_a_caption_without_features_is_a_clear_error():
     with pytest.raises(ValueError, match="paired caption ids .*99.*embedding pipeline"):
         select_caption_features(artifact(torch.zeros(4, 3)), captions([99]), captions([10]))
+
+
+def test_image_encoding_is_the_same_with_and_without_prefetch(offline_model, tmp_path, monkeypatch):
+    """Decoding in a background thread only where cores are left over; the states are the
+    same either way, in the files' order."""
+    import numpy as np
+    from PIL import Image
+
+    import sclip.features as features
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(5):
+        path = tmp_path / f"{i}.png"
+        Image.fromarray(rng.integers(0, 256, (70, 90, 3), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    runs = {}
+    for prefetch in (False, True):
+        monkeypatch.setattr(features, "prefetch_decoding", lambda device, p=prefetch: p)
+        runs[prefetch] = features.encode_image_files(offline_model, paths, 2, progress=False)
+    assert runs[True].shape[0] == 5
+    torch.testing.assert_close(runs[True], runs[False], rtol=0, atol=0)
+
+
+def test_prefetch_only_where_cores_are_left_over(monkeypatch):
+    import sclip.features as features
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(features.os, "sched_getaffinity", lambda pid: set(range(threads)))
+    assert not features.prefetch_decoding("cpu")  # torch's threads fill every core
+    assert features.prefetch_decoding("cuda")  # the GPU runs the model
+    monkeypatch.setattr(features.os, "sched_getaffinity", lambda pid: set(range(threads + 1)))
+    assert features.prefetch_decoding("cpu")
