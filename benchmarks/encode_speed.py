@@ -1,0 +1,126 @@
+"""speed.py's encoder figures: the embedding pipeline against the bare forward, the
+EfficientNet tower in NHWC against NCHW, and the per-epoch val pass before and now."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+from timing import best_of
+
+from sclip.features import encode_image_files, encode_texts
+from sclip.models import build_model, offline
+from sclip.training.loop import resolve_precision
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def image_files(limit: int) -> list[str]:
+    """Images of RSICD when ../shared has it, else those `kedro run` drew for the built-in data."""
+    rsicd = REPO.parent / "shared/datasets/rsicd/RSICD_images"
+    paths = sorted(rsicd.iterdir()) if rsicd.is_dir() else []
+    paths = paths or sorted((REPO / "data/01_raw/synthetic_scenes").rglob("*.png"))
+    if not paths:
+        raise SystemExit("No images to time: run `make run` first (or provide ../shared RSICD)")
+    return [str(p) for p in paths[:limit]]
+
+
+@contextmanager
+def nchw():
+    """The EfficientNet stages without their NHWC conversion (as before it): pair with a model
+    whose weights are in torch.contiguous_format."""
+    keep = offline._channels_last
+    offline._channels_last = lambda x: x
+    try:
+        yield
+    finally:
+        offline._channels_last = keep
+
+
+def nchw_model(params: dict):
+    """The model of `params` with NCHW conv weights, for the side-by-side figures."""
+    return build_model(params).to(memory_format=torch.contiguous_format)
+
+
+def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
+    from sclip.data.images import load_pixels
+
+    model = build_model({"image_size": 224}).eval()
+    before = nchw_model({"image_size": 224}).eval()
+    paths = image_files(n_images)
+    pixels = load_pixels(paths, 224)
+    stop = model.first_trainable["image"]
+
+    def pipeline():
+        encode_image_files(model, paths, batch_size, progress=False)
+
+    @torch.no_grad()
+    def bare(m=model):
+        for i in range(0, len(pixels), batch_size):
+            m.run_stages("image", pixels[i : i + batch_size], 0, stop)
+
+    def bare_nchw():
+        with nchw():
+            bare(before)
+
+    t = best_of({"pipeline": pipeline, "bare": bare, "bare_nchw": bare_nchw}, repeats)
+    return {
+        "embedding_images": len(paths),
+        "embedding_batch_size": batch_size,
+        "embedding_pipeline_images_per_s": len(paths) / t["pipeline"],
+        "embedding_bare_images_per_s": len(paths) / t["bare"],
+        "embedding_ratio": t["bare"] / t["pipeline"],
+        "embedding_bare_nchw_images_per_s": len(paths) / t["bare_nchw"],
+        "embedding_nhwc_speedup": t["bare_nchw"] / t["bare"],
+    }
+
+
+def selection_eval(repeats: int, n: int = 1027) -> dict:
+    """Seconds of the per-epoch val pass of RSICD training (n = RSICD's 1,027 val images
+    through the last two image blocks and the heads, the metrics beside): fp32 with NCHW
+    weights (before), fp32 NHWC, and under the training precision `auto` picks (the loop runs
+    it so)."""
+    from sclip.evaluation.evaluate import EvalSet, Evaluator
+
+    params = {"image_size": 224, "trainable": {"image": 2}}
+    model, before = build_model(params).eval(), nchw_model(params).eval()
+    k = model.first_trainable["image"]
+    g = torch.Generator().manual_seed(0)
+    pixels = torch.randint(0, 256, (64, 3, 224, 224), dtype=torch.uint8, generator=g)
+    with torch.no_grad():
+        tile = model.run_stages("image", pixels, 0, k).contiguous()
+    captions = [f"caption {i} of an aerial scene" for i in range(5 * n)]
+    val = EvalSet(
+        tile.repeat(n // 64 + 1, 1, 1, 1)[:n],
+        k,
+        encode_texts(model, captions, progress=False),
+        model.first_trainable["text"],
+        torch.arange(n).repeat_interleave(5),
+        torch.arange(n) % 30,
+        [f"class {c}" for c in range(30)],
+    )
+    cpu = torch.device("cpu")
+    evaluator = Evaluator(model, val, ["an aerial photograph of {c}."], 0, cpu)
+    auto = resolve_precision("auto", cpu)
+
+    def fp32_nchw():
+        with nchw():
+            evaluator(before)
+
+    def trained_precision():
+        with torch.autocast("cpu", torch.bfloat16, enabled=auto == "bf16"):
+            evaluator(model)
+
+    t = best_of(
+        {"fp32_nchw": fp32_nchw, "fp32": lambda: evaluator(model), "auto": trained_precision},
+        repeats,
+    )
+    return {
+        "selection_eval_images": n,
+        "selection_eval_fp32_nchw_s": t["fp32_nchw"],
+        "selection_eval_fp32_s": t["fp32"],
+        "selection_eval_precision": auto,
+        "selection_eval_s": t["auto"],
+        "selection_eval_speedup": t["fp32_nchw"] / t["auto"],
+    }
