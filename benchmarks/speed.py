@@ -18,8 +18,10 @@ repeats, best of them), so ratios hold on a noisy machine.
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
-- ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver,
-  beside POT's ε-scaling solver.
+- ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver
+  (over-relaxed Sinkhorn), beside POT's plain iteration (lean loop and POT's own) and its
+  ε-scaling solver; ot_step_iterations_*: plain and over-relaxed iterations summed over 16
+  batches of the same setup.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
   solver settings from conf/base) for 8,000 unpaired × 1,000 paired images (ε = 0.01), against
   the reference's 10 iterations.
@@ -46,7 +48,7 @@ sys.path.insert(0, str(REPO / "src"))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from encode_speed import embedding, selection_eval  # noqa: E402
-from ot_speed import ot_dataset_level  # noqa: E402
+from ot_speed import ot_dataset_level, pots_loop, step_iterations  # noqa: E402
 from timing import best_of, machine, paired_ratio, timings  # noqa: E402
 
 from sclip.features import encode_texts  # noqa: E402
@@ -112,7 +114,11 @@ def _optimiser_step(model, data, method, batch, device, precision="fp32", encode
     return run
 
 
-def train_step(trainable: dict, image_size: int, repeats: int, scale: float = 100.0) -> dict:
+def train_step(
+    trainable: dict, image_size: int, repeats: int, scale: float = 100.0, plain_ot: bool = False
+) -> dict:
+    """s_clip's and clip_ft's step times side by side; with `plain_ot`, also s_clip with POT's
+    plain Sinkhorn iteration instead of the over-relaxed default, in the same rounds."""
     model, data, bank = _step_setup(trainable, image_size, scale=scale)
     cpu = torch.device("cpu")
     clip_ft = make_method("clip_ft")
@@ -129,15 +135,22 @@ def train_step(trainable: dict, image_size: int, repeats: int, scale: float = 10
         "clip_ft": _optimiser_step(model, data, clip_ft, paired_only, cpu),
         "s_clip": _optimiser_step(model, data, s_clip, mixed, cpu),
     }
+    if plain_ot:
+        plain = make_method("s_clip", keywords=bank, sinkhorn_method="sinkhorn")
+        steps["s_clip_plain_ot"] = _optimiser_step(model, data, plain, mixed, cpu)
     for run in steps.values():  # warm-up: first-call allocations and kernel selection
         run()
     times = timings(steps, repeats)
-    return {
+    result = {
         "clip_ft_step_s": min(times["clip_ft"]),
         "s_clip_step_s": min(times["s_clip"]),
         "ratio": paired_ratio(times, "s_clip", "clip_ft"),
         "ratio_of_best": min(times["s_clip"]) / min(times["clip_ft"]),
     }
+    if plain_ot:
+        result["s_clip_plain_ot_step_s"] = min(times["s_clip_plain_ot"])
+        result["ratio_plain_ot"] = paired_ratio(times, "s_clip_plain_ot", "clip_ft")
+    return result
 
 
 def precision_step(repeats: int) -> dict:
@@ -169,37 +182,44 @@ def precision_step(repeats: int) -> dict:
     }
 
 
-def ot_step(repeats: int) -> dict:
+def ot_step(repeats: int, batches: int = 16) -> dict:
     """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
-    setup, s = 100) with the default solver and with POT's ε-scaling one, side by side."""
+    setup, s = 100) with the default solver (over-relaxed), POT's plain iteration in the lean
+    loop and in POT's own, and POT's ε-scaling solver, side by side; and the iterations of the
+    plain and over-relaxed solvers over `batches` batches drawn from the setup's 512 images."""
     model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
-    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384))
-    with torch.no_grad():
-        step = _embed_batch(model, data, batch, torch.device("cpu"))
-    u, x = F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
+    cpu = torch.device("cpu")
+
+    def embedded(batch):
+        with torch.no_grad():
+            step = _embed_batch(model, data, batch, cpu)
+        return F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
+
+    u, x = embedded(Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384)))
     options = make_method("s_clip").sinkhorn
     solvers = {
         "default": options,
+        "plain": {**options, "method": "sinkhorn"},
         "sinkhorn_epsilon_scaling": {**options, "method": "sinkhorn_epsilon_scaling"},
     }
     fns = {k: (lambda o=o: caption_targets(u, x, 0.01, **o)) for k, o in solvers.items()}
-    # POT's own loop on the same shifted cost, tolerance and iteration limit as the default
-    # (whose lean loop runs the same iterates): the price of its per-iteration checks.
-    import numpy as np
-    import ot
-
-    cost = (1.0 - u @ x.T).double()
-    cost = (cost - cost.min()).numpy()
-    a, b = np.full(cost.shape[0], 1 / cost.shape[0]), np.full(cost.shape[1], 1 / cost.shape[1])
-    fns["pot"] = lambda: ot.sinkhorn(
-        a, b, cost, 0.01, numItermax=options["max_iter"], stopThr=options["tol"]
-    )
+    fns["pot"] = pots_loop(u, x, 0.01, options)
     t = best_of(fns, repeats)
+    g = torch.Generator().manual_seed(0)
+    draws = []
+    for _ in range(batches):
+        paired, unpaired = (
+            torch.randperm(256, generator=g)[:128],
+            256 + torch.randperm(256, generator=g)[:128],
+        )
+        draws.append(embedded(Batch(paired, paired * 4, unpaired)))
     return {
         "ot_step_ms": 1e3 * t["default"],
         "ot_step_solver": options["method"],
+        "ot_step_plain_ms": 1e3 * t["plain"],
         "ot_step_pot_sinkhorn_ms": 1e3 * t["pot"],
         "ot_step_epsilon_scaling_ms": 1e3 * t["sinkhorn_epsilon_scaling"],
+        **step_iterations(draws, 0.01, options),
     }
 
 
@@ -290,7 +310,9 @@ def main(argv=None) -> int:
         )
         save("selection_eval")
     if "train_step" not in args.skip:
-        heads = train_step({"image": "heads", "text": "heads"}, 224, 10 * args.repeats)
+        heads = train_step(
+            {"image": "heads", "text": "heads"}, 224, 10 * args.repeats, plain_ot=True
+        )
         # At the s the offline model starts at and keeps in a short run (1/0.07 → 15.4 in
         # RSICD's 150 steps): ε = 1/s ≈ 0.07, conf/base's s_clip OT, needs far fewer iterations.
         heads_start = train_step(
@@ -331,6 +353,11 @@ def main(argv=None) -> int:
                 f"(median of same-round ratios; of the bests {r['ratio_of_best']:.2f})",
                 flush=True,
             )
+        print(
+            f"  same rounds, s_clip with plain Sinkhorn: {heads['s_clip_plain_ot_step_s'] * 1e3:.1f}"
+            f" ms, ratio {heads['ratio_plain_ot']:.2f}",
+            flush=True,
+        )
         save("train_step")
     if "precision" not in args.skip:
         result.update(precision_step(args.repeats))
@@ -346,9 +373,14 @@ def main(argv=None) -> int:
     if "ot_step" not in args.skip:
         result.update(ot_step(10 * args.repeats))
         print(
-            f"per-step OT 128 × 128: {result['ot_step_ms']:.1f} ms ({result['ot_step_solver']}, "
-            f"lean loop), POT's loop {result['ot_step_pot_sinkhorn_ms']:.1f} ms, "
-            f"ε-scaling {result['ot_step_epsilon_scaling_ms']:.1f} ms",
+            f"per-step OT 128 × 128: {result['ot_step_ms']:.2f} ms ({result['ot_step_solver']}), "
+            f"plain {result['ot_step_plain_ms']:.2f} ms (lean loop), POT's loop "
+            f"{result['ot_step_pot_sinkhorn_ms']:.2f} ms, ε-scaling "
+            f"{result['ot_step_epsilon_scaling_ms']:.1f} ms; iterations over "
+            f"{result['ot_step_batches']} batches: plain {result['ot_step_iterations_plain']} "
+            f"(slowest {result['ot_step_iterations_plain_max']}), over-relaxed "
+            f"{result['ot_step_iterations_overrelaxed']} "
+            f"(slowest {result['ot_step_iterations_overrelaxed_max']})",
             flush=True,
         )
         save("ot_step")

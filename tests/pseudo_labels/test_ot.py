@@ -63,7 +63,10 @@ def test_bad_epsilon():
         sinkhorn_plan(torch.zeros(2, 2), epsilon=0)
 
 
-@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_epsilon_scaling", "sinkhorn_stabilized"])
+@pytest.mark.parametrize(
+    "method",
+    ["sinkhorn", "sinkhorn_overrelaxed", "sinkhorn_epsilon_scaling", "sinkhorn_stabilized"],
+)
 def test_per_step_solvers_agree_with_the_log_domain_plan(method):
     # The fast solvers s_clip uses every step give the same targets as the converged
     # log-domain plan, on clustered embeddings at ε = 0.01 (logit scale 100).
@@ -82,12 +85,15 @@ def test_per_step_solvers_agree_with_the_log_domain_plan(method):
     assert marginal_error(plan) < 1e-5
 
 
-def test_plain_sinkhorn_falls_back_to_the_log_domain_where_its_kernel_would_underflow():
+@pytest.mark.parametrize("method", ["sinkhorn", "sinkhorn_overrelaxed"])
+def test_exp_domain_solvers_fall_back_to_the_log_domain_where_their_kernel_would_underflow(
+    method,
+):
     # Cost range 10 at ε = 0.005: exp(-C/ε) reaches e^-2000 = 0 in float64; the plain solver
     # would divide by zero. The result equals the log-domain solver's.
     g = torch.Generator().manual_seed(1)
     cost = 10 * torch.rand(20, 30, generator=g, dtype=torch.float64)
-    plan = sinkhorn_plan(cost, epsilon=0.005, tol=1e-8, max_iter=5000)
+    plan = sinkhorn_plan(cost, epsilon=0.005, tol=1e-8, max_iter=5000, method=method)
     log = sinkhorn_plan(cost, epsilon=0.005, tol=1e-8, max_iter=5000, method="sinkhorn_log")
     assert torch.isfinite(plan).all()
     torch.testing.assert_close(plan, log)

@@ -96,7 +96,7 @@ def test_settings_name_what_a_checkpoint_fingerprint_must_cover():
     # Code defaults (not only parameters) are in the run's fingerprint, so a run resumed after
     # a default changed starts afresh instead of returning the old result.
     default = make_method("s_clip").settings()
-    assert default["sinkhorn"]["method"] == "sinkhorn"
+    assert default["sinkhorn"]["method"] == "sinkhorn_overrelaxed"
     assert default["keyword_weight"] == 0.5
     changed = make_method("s_clip", sinkhorn_tol=1e-7).settings()
     assert changed != default

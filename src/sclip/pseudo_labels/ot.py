@@ -18,7 +18,9 @@ stopping rule in a lean NumPy loop (`sinkhorn_knopp`): POT's loop checks five Na
 conditions through its backend layer on every iteration, which at this size costs more than
 the arithmetic (benchmarks/speed.py `ot_step`: 4.9 ms with POT's loop, 2.7 ms with this one, on an
 AVX2 CPU; 1.7 and 1.1 ms on an AVX512 one).
-The iterates are POT's; tests hold the two plans equal."""
+The iterates are POT's; tests hold the two plans equal. s_clip's default per-step solver is
+"sinkhorn_overrelaxed" (overrelaxed.py): the same plan and stopping rule in ~5× fewer
+iterations at ε = 0.01."""
 
 from __future__ import annotations
 
@@ -28,7 +30,16 @@ import numpy as np
 import ot
 import torch
 
-SOLVERS = ("sinkhorn", "sinkhorn_log", "sinkhorn_epsilon_scaling", "sinkhorn_stabilized")
+from sclip.pseudo_labels.overrelaxed import sinkhorn_overrelaxed
+
+# POT's solvers, and ours: POT's plain iteration over-relaxed (overrelaxed.py).
+SOLVERS = (
+    "sinkhorn",
+    "sinkhorn_log",
+    "sinkhorn_epsilon_scaling",
+    "sinkhorn_stabilized",
+    "sinkhorn_overrelaxed",
+)
 # exp(-600) ≈ 3e-261: still a normal float64, with room for the scaling vectors.
 UNDERFLOW_SAFE = 600.0
 
@@ -44,8 +55,8 @@ def sinkhorn_plan(
     relative_tol: float | None = None,
 ) -> torch.Tensor:
     """Entropic OT plan P minimising <P, C> − ε H(P) with marginals (a, b), uniform by default.
-    `method`: a POT Sinkhorn solver (SOLVERS); plain "sinkhorn" falls back to the log domain
-    where its kernel would underflow.
+    `method`: a Sinkhorn solver (SOLVERS); "sinkhorn" and "sinkhorn_overrelaxed" fall back to
+    POT's log domain where their kernel would underflow.
 
     Stopping: `tol` is POT's (norm of the column error), or, when `relative_tol` is given
     ("sinkhorn"/"sinkhorn_log" only), every marginal within relative_tol of its target. POT's
@@ -61,7 +72,7 @@ def sinkhorn_plan(
         raise ValueError(f"relative_tol needs method 'sinkhorn' or 'sinkhorn_log'; got {method!r}")
     n, m = cost.shape
     c = cost.detach().double()
-    if method == "sinkhorn" and relative_tol is None:
+    if method in ("sinkhorn", "sinkhorn_overrelaxed") and relative_tol is None:
         # The per-step path, all in NumPy: at 128 × 512 each torch call costs more than its
         # arithmetic. The shift leaves the plan unchanged; the kernel starts at exp(0) = 1.
         shifted = c.cpu().numpy()
@@ -69,8 +80,12 @@ def sinkhorn_plan(
         if shifted.max() / epsilon <= UNDERFLOW_SAFE:
             a_np = np.full(n, 1.0 / n) if source_weights is None else _np(source_weights)
             b_np = np.full(m, 1.0 / m) if target_weights is None else _np(target_weights)
-            plan = sinkhorn_knopp(a_np, b_np, shifted, epsilon, max_iter, tol)
+            if method == "sinkhorn":
+                plan = sinkhorn_knopp(a_np, b_np, shifted, epsilon, max_iter, tol)
+            else:
+                plan = sinkhorn_overrelaxed(a_np, b_np, shifted, epsilon, max_iter, tol).plan
             return torch.from_numpy(plan).to(device=cost.device, dtype=cost.dtype)
+        method = "sinkhorn_log"
     c = c - c.min()  # a constant shift: same plan, kernel starts at exp(0) = 1
     if method == "sinkhorn" and c.max().item() / epsilon > UNDERFLOW_SAFE:
         method = "sinkhorn_log"

@@ -77,7 +77,7 @@ class CaptionPseudoLabel(Method):
         unpaired_negatives: bool = True,
         sinkhorn_max_iter: int = 20000,
         sinkhorn_tol: float = 1e-5,
-        sinkhorn_method: str = "sinkhorn",
+        sinkhorn_method: str = "sinkhorn_overrelaxed",
         ot_epsilon: float | None = None,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
@@ -96,7 +96,8 @@ class CaptionPseudoLabel(Method):
         # many of them share a caption's class, so it is an option.
         self.unpaired_negatives = unpaired_negatives
         # tol bounds the marginal error: 1e-5 is 0.1 % of 1/128, and the row-normalised target
-        # is then within ~1e-3 of the fully converged plan's.
+        # is then within ~1e-3 of the fully converged plan's. The over-relaxed solver reaches
+        # it in ~5× fewer iterations than POT's plain one at ε = 0.01 (pseudo_labels/overrelaxed.py).
         self.sinkhorn = {
             "max_iter": sinkhorn_max_iter,
             "tol": sinkhorn_tol,
