@@ -1,0 +1,150 @@
+"""GPU figures: full fine-tuning of a ViT-B/32-sized CLIP (transformers' default CLIPConfig,
+random init: speed does not depend on the weights) with CLIP's contrastive loss and AdamW,
+in bf16 autocast and in fp32, side by side; images/s, the achieved TFLOP/s (FLOPs of one step
+counted by torch's FlopCounterMode) and its fraction of the device's peak dense bf16 rate.
+
+    python benchmarks/gpu_speed.py                      # on a CUDA device; merges into speed.json
+    python benchmarks/gpu_speed.py --device cpu --batch-size 2 --steps 1 --out /tmp/x.json  # smoke
+
+Every figure is stored with the device's name and the date (keys `gpu_*` in
+benchmarks/results/speed.json). The peak is looked up by device name (PEAK_BF16_TFLOPS, dense
+tensor-core rates from the vendors' data sheets) or given with --peak-tflops."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from sclip.training.losses import contrastive_loss  # noqa: E402
+
+# Dense bf16 tensor throughput (no sparsity), TFLOP/s, SXM parts unless named.
+PEAK_BF16_TFLOPS = {
+    "H200": 989.0,
+    "H100 PCIe": 756.0,
+    "H100": 989.0,
+    "A100": 312.0,
+    "L40S": 362.0,
+    "L4": 121.0,
+    "A10G": 70.0,
+    "A10": 125.0,
+}
+
+
+def peak_tflops(device_name: str) -> float | None:
+    """The first table entry named in the device's name (longest names first: "H100 PCIe")."""
+    for key in sorted(PEAK_BF16_TFLOPS, key=len, reverse=True):
+        if key in device_name:
+            return PEAK_BF16_TFLOPS[key]
+    return None
+
+
+def clip_model(device: torch.device):
+    from transformers import CLIPConfig, CLIPModel
+
+    torch.manual_seed(0)
+    return CLIPModel(CLIPConfig()).to(device).train()  # ViT-B/32: 224 px, patch 32, 12 + 12 layers
+
+
+def make_step(model, batch_size: int, precision: str, device: torch.device):
+    """One full fine-tuning step on random pixels and token ids (77 tokens, CLIP's length)."""
+    g = torch.Generator(device="cpu").manual_seed(0)
+    pixels = torch.randn(batch_size, 3, 224, 224, generator=g).to(device)
+    ids = torch.randint(0, model.config.text_config.vocab_size, (batch_size, 77), generator=g)
+    ids = ids.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=device.type == "cuda")
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+
+    def step():
+        with torch.autocast(device.type, dtype=dtype, enabled=precision == "bf16"):
+            images = model.get_image_features(pixel_values=pixels)
+            texts = model.get_text_features(input_ids=ids)
+        loss = contrastive_loss(images.float(), texts.float(), model.logit_scale.exp())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def step_flops(step) -> int:
+    """FLOPs of one step (forward and backward; matrix products and attention)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        step()
+    return counter.get_total_flops()
+
+
+def measure(device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+    model = clip_model(device)
+    runs = {p: make_step(model, batch_size, p, device) for p in ("bf16", "fp32")}
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
+    sync()
+    seconds = {p: [] for p in runs}
+    for _ in range(steps):  # interleaved: a slow phase of the device slows both alike
+        for p, run in runs.items():
+            t = time.perf_counter()
+            run()
+            sync()
+            seconds[p].append(time.perf_counter() - t)
+    flops = step_flops(runs["bf16"])
+    best = {p: min(v) for p, v in seconds.items()}
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    return {
+        "gpu_device": name,
+        "gpu_date": time.strftime("%Y-%m-%d"),
+        "gpu_model": "CLIP ViT-B/32 (transformers CLIPConfig defaults, random init)",
+        "gpu_batch_size": batch_size,
+        "gpu_step_s_bf16": best["bf16"],
+        "gpu_step_s_fp32": best["fp32"],
+        "gpu_images_per_s_bf16": batch_size / best["bf16"],
+        "gpu_images_per_s_fp32": batch_size / best["fp32"],
+        "gpu_bf16_speedup": best["fp32"] / best["bf16"],
+        "gpu_step_tflop": flops / 1e12,
+        "gpu_tflops_bf16": flops / best["bf16"] / 1e12,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--peak-tflops", type=float, default=None, help="the device's bf16 peak")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
+    args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("no CUDA device here; pass --device cpu for a smoke run")
+    result = measure(device, args.batch_size, args.steps, args.warmup)
+    peak = args.peak_tflops or (
+        peak_tflops(result["gpu_device"]) if device.type == "cuda" else None
+    )
+    result["gpu_peak_tflops_bf16"] = peak
+    result["gpu_peak_fraction"] = None if peak is None else result["gpu_tflops_bf16"] / peak
+    print(json.dumps(result, indent=2), flush=True)
+    merged = json.loads(args.out.read_text()) if args.out.exists() else {}
+    merged.update(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(merged, indent=2))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
