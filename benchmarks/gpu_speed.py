@@ -64,9 +64,10 @@ def make_step(model, batch_size: int, precision: str, device: torch.device):
 
     def step():
         with torch.autocast(device.type, dtype=dtype, enabled=precision == "bf16"):
-            images = model.get_image_features(pixel_values=pixels)
-            texts = model.get_text_features(input_ids=ids)
-        loss = contrastive_loss(images.float(), texts.float(), model.logit_scale.exp())
+            out = model(input_ids=ids, pixel_values=pixels)  # projected embeddings of both
+        loss = contrastive_loss(
+            out.image_embeds.float(), out.text_embeds.float(), model.logit_scale.exp()
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
