@@ -9,10 +9,14 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from timing import best_of
 
 from sclip.pseudo_labels.dataset_level import ot_plan
-from sclip.pseudo_labels.ot import marginal_error, relative_marginal_error
+from sclip.pseudo_labels.ot import caption_targets, marginal_error, relative_marginal_error
 from sclip.pseudo_labels.overrelaxed import sinkhorn_overrelaxed
+from sclip.training.loop import _embed_batch
+from sclip.training.methods import make_method
+from sclip.training.sampler import Batch
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,4 +109,45 @@ def step_iterations(draws: list, epsilon: float, options: dict) -> dict:
         "ot_step_iterations_plain_max": max(plain),
         "ot_step_iterations_overrelaxed": sum(over),
         "ot_step_iterations_overrelaxed_max": max(over),
+    }
+
+
+def ot_step(model, data, repeats: int, batches: int = 16) -> dict:
+    """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
+    setup, s = 100) with the default solver (over-relaxed), POT's plain iteration in the lean
+    loop and in POT's own, and POT's ε-scaling solver, side by side; and the iterations of the
+    plain and over-relaxed solvers over `batches` batches drawn from the setup's 512 images
+    (`model`, `data`: speed.py's heads-only step setup)."""
+    cpu = torch.device("cpu")
+
+    def embedded(batch):
+        with torch.no_grad():
+            step = _embed_batch(model, data, batch, cpu)
+        return F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
+
+    u, x = embedded(Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384)))
+    options = make_method("s_clip").sinkhorn
+    solvers = {
+        "default": options,
+        "plain": {**options, "method": "sinkhorn"},
+        "sinkhorn_epsilon_scaling": {**options, "method": "sinkhorn_epsilon_scaling"},
+    }
+    fns = {k: (lambda o=o: caption_targets(u, x, 0.01, **o)) for k, o in solvers.items()}
+    fns["pot"] = pots_loop(u, x, 0.01, options)
+    t = best_of(fns, repeats)
+    g = torch.Generator().manual_seed(0)
+    draws = []
+    for _ in range(batches):
+        paired, unpaired = (
+            torch.randperm(256, generator=g)[:128],
+            256 + torch.randperm(256, generator=g)[:128],
+        )
+        draws.append(embedded(Batch(paired, paired * 4, unpaired)))
+    return {
+        "ot_step_ms": 1e3 * t["default"],
+        "ot_step_solver": options["method"],
+        "ot_step_plain_ms": 1e3 * t["plain"],
+        "ot_step_pot_sinkhorn_ms": 1e3 * t["pot"],
+        "ot_step_epsilon_scaling_ms": 1e3 * t["sinkhorn_epsilon_scaling"],
+        **step_iterations(draws, 0.01, options),
     }

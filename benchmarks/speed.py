@@ -46,16 +46,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 from encode_speed import embedding, selection_eval  # noqa: E402
-from ot_speed import ot_dataset_level, pots_loop, step_iterations  # noqa: E402
+from ot_speed import ot_dataset_level, ot_step  # noqa: E402
 from timing import best_of, machine, paired_ratio, timings  # noqa: E402
 
 from sclip.features import encode_texts  # noqa: E402
 from sclip.models import build_model  # noqa: E402
-from sclip.pseudo_labels.ot import (  # noqa: E402
-    caption_targets,
-)
 from sclip.training.compile import CompiledOrEager  # noqa: E402
 from sclip.training.config import TrainConfig  # noqa: E402
 from sclip.training.loop import TrainData, _embed_batch, resolve_precision  # noqa: E402
@@ -179,47 +175,6 @@ def precision_step(repeats: int) -> dict:
         "compiled_step_s": t["compiled"],
         "compiled_first_step_s": compile_s,
         "compile_speedup": t[auto] / t["compiled"],
-    }
-
-
-def ot_step(repeats: int, batches: int = 16) -> dict:
-    """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
-    setup, s = 100) with the default solver (over-relaxed), POT's plain iteration in the lean
-    loop and in POT's own, and POT's ε-scaling solver, side by side; and the iterations of the
-    plain and over-relaxed solvers over `batches` batches drawn from the setup's 512 images."""
-    model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
-    cpu = torch.device("cpu")
-
-    def embedded(batch):
-        with torch.no_grad():
-            step = _embed_batch(model, data, batch, cpu)
-        return F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
-
-    u, x = embedded(Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384)))
-    options = make_method("s_clip").sinkhorn
-    solvers = {
-        "default": options,
-        "plain": {**options, "method": "sinkhorn"},
-        "sinkhorn_epsilon_scaling": {**options, "method": "sinkhorn_epsilon_scaling"},
-    }
-    fns = {k: (lambda o=o: caption_targets(u, x, 0.01, **o)) for k, o in solvers.items()}
-    fns["pot"] = pots_loop(u, x, 0.01, options)
-    t = best_of(fns, repeats)
-    g = torch.Generator().manual_seed(0)
-    draws = []
-    for _ in range(batches):
-        paired, unpaired = (
-            torch.randperm(256, generator=g)[:128],
-            256 + torch.randperm(256, generator=g)[:128],
-        )
-        draws.append(embedded(Batch(paired, paired * 4, unpaired)))
-    return {
-        "ot_step_ms": 1e3 * t["default"],
-        "ot_step_solver": options["method"],
-        "ot_step_plain_ms": 1e3 * t["plain"],
-        "ot_step_pot_sinkhorn_ms": 1e3 * t["pot"],
-        "ot_step_epsilon_scaling_ms": 1e3 * t["sinkhorn_epsilon_scaling"],
-        **step_iterations(draws, 0.01, options),
     }
 
 
@@ -371,7 +326,8 @@ def main(argv=None) -> int:
         )
         save("precision")
     if "ot_step" not in args.skip:
-        result.update(ot_step(10 * args.repeats))
+        model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
+        result.update(ot_step(model, data, 10 * args.repeats))
         print(
             f"per-step OT 128 × 128: {result['ot_step_ms']:.2f} ms ({result['ot_step_solver']}), "
             f"plain {result['ot_step_plain_ms']:.2f} ms (lean loop), POT's loop "

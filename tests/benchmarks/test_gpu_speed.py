@@ -3,21 +3,16 @@ date with its figures, keeps the other figures of the file, and finds the device
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_speed.py"
+from tests.benchmarks.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def gpu_speed():
-    spec = importlib.util.spec_from_file_location("gpu_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gpu_speed")
 
 
 @pytest.mark.parametrize(
