@@ -36,8 +36,9 @@ def _normalize(done: bool, *embs: torch.Tensor | None) -> tuple:
 
 
 def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean over rows of −Σ_k target_k · log softmax(logits)_k."""
-    return -(target * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+    """Mean over rows of −Σ_k target_k · log softmax(logits)_k (cross_entropy's probability
+    targets: one autograd node instead of four, which counts at heads-only step sizes)."""
+    return F.cross_entropy(logits, target)
 
 
 def caption_loss(
@@ -76,9 +77,8 @@ def _keyword_targets(logits: torch.Tensor, candidates: torch.Tensor) -> torch.Te
     """keyword_targets from the logits s·U Kᵀ (no gradient flows through them here)."""
     with torch.no_grad():
         a = logits.clamp_min(0) * candidates
-        uniform = candidates.float() / candidates.sum(dim=1, keepdim=True).clamp_min(1)
-        total = a.sum(dim=1, keepdim=True)
-        return torch.where(total > 0, a / total.clamp_min(1e-12), uniform)
+        a = torch.where(a.sum(dim=1, keepdim=True) > 0, a, candidates.to(a.dtype))
+        return a / a.sum(dim=1, keepdim=True).clamp_min(1e-12)
 
 
 def keyword_loss(
@@ -96,5 +96,5 @@ def keyword_loss(
     u, k = _normalize(normalized, unpaired_emb, keyword_emb)
     logits = scale * u @ k.T  # the target's similarities too: one product, detached there
     target = _keyword_targets(logits, candidates)
-    per_image = -(target * F.log_softmax(logits, dim=-1)).sum(dim=-1)
-    return per_image.sum() / candidates.any(dim=1).sum().clamp_min(1)
+    total = F.cross_entropy(logits, target, reduction="sum")
+    return total / candidates.any(dim=1).sum().clamp_min(1)

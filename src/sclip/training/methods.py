@@ -105,28 +105,34 @@ class CaptionPseudoLabel(Method):
         }
 
     def targets(
-        self, model: DualEncoder, u: torch.Tensor, x: torch.Tensor, normalized: bool = False
+        self,
+        model: DualEncoder,
+        u: torch.Tensor,
+        x: torch.Tensor,
+        normalized: bool = False,
+        scale: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Rows: unpaired images; columns: the batch's paired images (= their captions)."""
+        scale = model.scale if scale is None else scale
         with torch.no_grad():
             if not normalized:
                 u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
             if self.assignment == "hard":
                 return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
             if self.assignment == "soft":
-                return (model.scale * u @ x.T).softmax(dim=1)
-            epsilon = self.ot_epsilon or 1.0 / model.scale.item()
+                return (scale * u @ x.T).softmax(dim=1)
+            epsilon = self.ot_epsilon or 1.0 / scale.item()
             return caption_targets(u, x, epsilon=epsilon, **self.sinkhorn)
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
-        return self._caption_losses(model, *_normalized(step))
+        return self._caption_losses(model, model.scale, *_normalized(step))
 
-    def _caption_losses(self, model, x, y, u) -> dict[str, torch.Tensor]:
-        """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached)."""
-        scale = model.scale
+    def _caption_losses(self, model, scale, x, y, u) -> dict[str, torch.Tensor]:
+        """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached).
+        `scale` is s, computed once per step for all the losses."""
         extra = u if self.unpaired_negatives else None
         out = {"contrastive": contrastive_loss(x, y, scale, extra, normalized=True)}
-        self.last_targets = self.targets(model, u, x, normalized=True)
+        self.last_targets = self.targets(model, u, x, normalized=True, scale=scale)
         out["caption"] = self.caption_weight * caption_loss(
             u, y, scale, self.last_targets, normalized=True
         )
@@ -152,7 +158,8 @@ class SClip(CaptionPseudoLabel):
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
         x, y, u = _normalized(step)
-        out = self._caption_losses(model, x, y, u)
+        scale = model.scale
+        out = self._caption_losses(model, scale, x, y, u)
         if self.keywords is not None and self.keyword_weight > 0:
             bank = self.keywords
             device = step.paired_images.device
@@ -162,7 +169,7 @@ class SClip(CaptionPseudoLabel):
             out["keyword"] = self.keyword_weight * keyword_loss(
                 u,
                 F.normalize(keyword_emb, dim=-1),
-                model.scale,
+                scale,
                 candidates,
                 normalized=True,
             )
