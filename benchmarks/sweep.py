@@ -111,6 +111,11 @@ def train_and_evaluate(
     model.load_trainable_state(result.state)
     out = {s: Evaluator(model, splits[s], templates, 0, cpu)(model) for s in splits}
     out["selected_epoch"] = result.selected_epoch
+    # Every epoch's val metrics: shows what selecting on another metric would have chosen.
+    out["val_history"] = [
+        {k: v for k, v in row.items() if k == "epoch" or k.startswith("val_")}
+        for row in result.history
+    ]
     return out
 
 
