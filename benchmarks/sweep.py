@@ -111,12 +111,16 @@ def train_and_evaluate(
     model.load_trainable_state(result.state)
     out = {s: Evaluator(model, splits[s], templates, 0, cpu)(model) for s in splits}
     out["selected_epoch"] = result.selected_epoch
-    # Every epoch's val metrics: shows what selecting on another metric would have chosen.
-    out["val_history"] = [
-        {k: v for k, v in row.items() if k == "epoch" or k.startswith("val_")}
-        for row in result.history
-    ]
+    out["val_history"] = val_history(result.history)
     return out
+
+
+def val_history(history: list[dict]) -> list[dict]:
+    """Every epoch's val metrics from a training history: shows what selecting on another
+    metric would have chosen (losses, lr and timings left out)."""
+    return [
+        {k: v for k, v in row.items() if k == "epoch" or k.startswith("val_")} for row in history
+    ]
 
 
 def configurations(method: str, grid: dict, unpaired: list[float]) -> list[dict]:

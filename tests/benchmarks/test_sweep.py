@@ -34,3 +34,28 @@ def test_labels_name_every_setting_in_a_stable_order(sweep):
     assert sweep.label({"lr": 0.001, "unpaired_negatives": False}) == (
         "lr=0.001, unpaired_negatives=False"
     )
+
+
+def test_val_history_keeps_the_epoch_and_val_metrics_only(sweep):
+    history = [
+        {
+            "epoch": 1,
+            "step": 6,
+            "loss": 2.0,
+            "lr": 1e-3,
+            "val_zero_shot_top1": 40.0,
+            "seconds": 7.0,
+        },
+        {
+            "epoch": 2,
+            "step": 12,
+            "loss": 1.5,
+            "lr": 1e-3,
+            "val_zero_shot_top1": 55.0,
+            "seconds": 7.1,
+        },
+    ]
+    assert sweep.val_history(history) == [
+        {"epoch": 1, "val_zero_shot_top1": 40.0},
+        {"epoch": 2, "val_zero_shot_top1": 55.0},
+    ]

@@ -112,13 +112,14 @@ class CaptionPseudoLabel(Method):
         normalized: bool = False,
         scale: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Rows: unpaired images; columns: the batch's paired images (= their captions)."""
-        scale = model.scale if scale is None else scale
+        """Rows: unpaired images; columns: the batch's paired images (= their captions).
+        `scale`: s if the caller already has it (else taken from the model)."""
         with torch.no_grad():
             if not normalized:
                 u, x = F.normalize(u, dim=-1), F.normalize(x, dim=-1)
             if self.assignment == "hard":
                 return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
+            scale = model.scale if scale is None else scale
             if self.assignment == "soft":
                 return (scale * u @ x.T).softmax(dim=1)
             epsilon = self.ot_epsilon or 1.0 / scale.item()
