@@ -15,8 +15,19 @@ from sclip.data.images import load_pixels
 from sclip.models import DualEncoder, ModelConfig
 from sclip.models.dual_encoder import State, index_state, state_to
 
-# Settings that change the frozen prefix's output; projection size and init do not.
-CACHE_KEYS = ("backbone", "checkpoint", "image_tower", "image_size", "max_text_length", "trainable")
+# Settings that change a tower's frozen prefix; projection size and init do not, nor do the
+# other tower's settings (a text-side change keeps the cached image features valid).
+CACHE_KEYS = {
+    "image": ("backbone", "checkpoint", "image_tower", "image_size", "trainable.image"),
+    "text": ("backbone", "checkpoint", "max_text_length", "trainable.text"),
+}
+
+
+def _setting(model: dict, key: str):
+    """model["trainable"]["image"] for "trainable.image"; None where absent."""
+    for part in key.split("."):
+        model = model.get(part) if isinstance(model, dict) else None
+    return model
 
 
 def pack_state(state: State) -> dict[str, torch.Tensor]:
@@ -152,11 +163,13 @@ def read_features(artifact: dict, config: ModelConfig, tower: str, name: str) ->
     meta = artifact.get("__metadata__") or {}
     cached = meta.get("model", {})
     current = config.to_dict()
-    stale = [k for k in CACHE_KEYS if cached.get(k) != current.get(k)]
+    keys = CACHE_KEYS.get(tower, ())
+    stale = [k for k in keys if _setting(cached, k) != _setting(current, k)]
     if meta.get("tower") != tower or stale:
         raise ValueError(
             f"'{name}' was computed for other model settings ({', '.join(stale) or 'tower'}: "
-            f"{ {k: cached.get(k) for k in stale} } vs current { {k: current.get(k) for k in stale} }). "
+            f"{ {k: _setting(cached, k) for k in stale} } vs current "
+            f"{ {k: _setting(current, k) for k in stale} }). "
             "Run the embedding pipeline again: kedro run --pipelines=embedding"
         )
     return unpack_state({k: v for k, v in artifact.items() if k != "__metadata__"}), int(

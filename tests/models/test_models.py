@@ -252,3 +252,24 @@ def test_length_batched_text_encoding_equals_one_batch(offline_model, trainable)
             rtol=1e-4,
             atol=1e-5,
         )
+
+
+def test_trimmed_padding_gives_the_same_text_embeddings():
+    """Cached token states are padded to the longest text of the set; training and evaluation
+    cut each batch to its longest text, shortest first in evaluation, with the same results."""
+    from sclip.evaluation.evaluate import embed
+    from sclip.features import encode_texts
+    from sclip.models.dual_encoder import trim_padding
+
+    model = build_model({"image_size": 64, "embed_dim": 32, "trainable": {"text": 1}}).eval()
+    texts = ["a", "many buildings and green trees are around a playground", "a river", "b c"]
+    k = model.first_trainable["text"]
+    state = encode_texts(model, texts, batch_size=2, stop=k, progress=False)
+    state = {key: torch.cat([v, torch.zeros_like(v[:, :5])], 1) for key, v in state.items()}
+    short = trim_padding({key: v[[0, 2]] for key, v in state.items()})
+    assert short["hidden"].shape[1] == int(state["attention_mask"][[0, 2]].sum(1).max())
+    with torch.no_grad():
+        full = torch.nn.functional.normalize(model.encode_text(state, k), dim=-1)
+        torch.testing.assert_close(model.encode_text(short, k), model.encode_text(state, k)[[0, 2]])
+    torch.testing.assert_close(embed(model, "text", state, k, "cpu", batch_size=3), full)
+    assert trim_padding(torch.ones(2, 3)).shape == (2, 3)  # pooled states pass through

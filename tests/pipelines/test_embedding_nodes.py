@@ -39,6 +39,18 @@ def test_token_level_states_are_selected_per_key():
     torch.testing.assert_close(state["hidden"], tokens["hidden"][[1]])
 
 
+def test_cached_features_go_stale_only_with_their_own_towers_settings():
+    image = features_artifact(torch.zeros(2, 3), [0, 1], ModelConfig(), "image", 3, "image_id")
+    text_changed = ModelConfig.from_params({"trainable": {"text": 1}})
+    read_features(image, text_changed, "image", "image_features")  # still valid
+    with pytest.raises(ValueError, match=r"'caption_features'.*trainable\.text.*embedding"):
+        read_features(artifact(torch.zeros(4, 3)), text_changed, "text", "caption_features")
+    image_changed = ModelConfig.from_params({"trainable": {"image": 2}})
+    with pytest.raises(ValueError, match=r"trainable\.image"):
+        read_features(image, image_changed, "image", "image_features")
+    read_features(artifact(torch.zeros(4, 3)), image_changed, "text", "caption_features")
+
+
 def test_a_caption_without_features_is_a_clear_error():
     with pytest.raises(ValueError, match="paired caption ids .*99.*embedding pipeline"):
         select_caption_features(artifact(torch.zeros(4, 3)), captions([99]), captions([10]))

@@ -7,7 +7,12 @@ import torch
 import torch.nn.functional as F
 
 from sclip.pseudo_labels.ot import caption_targets
-from sclip.training.losses import caption_loss, contrastive_loss, keyword_loss
+from sclip.training.losses import (
+    caption_loss,
+    caption_text_loss,
+    contrastive_loss,
+    keyword_loss,
+)
 from sclip.training.methods import KeywordBank, StepInputs, make_method
 from tests.training.test_loop import tiny_model
 
@@ -62,6 +67,18 @@ def test_s_clip_losses_match_the_paper():
     total.backward()
     # gradients reach the projection heads through every loss
     assert model.text_stages[1].proj.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", ["hard_pl", "soft_pl", "s_clip"])
+def test_caption_loss_in_both_directions_is_an_option(name):
+    model, step = tiny_model(), step_inputs()
+    method = make_method(name, caption_both_directions=True)
+    out = method.losses(model, step)
+    plan, s = method.last_targets, model.scale
+    u, y = step.unpaired_images, step.captions
+    both = 0.5 * (caption_loss(u, y, s, plan) + caption_text_loss(y, u, s, plan))
+    torch.testing.assert_close(out["caption"], 0.5 * both)
+    assert make_method(name).settings()["caption_both_directions"] is False  # the paper's
 
 
 def test_hard_and_soft_targets():

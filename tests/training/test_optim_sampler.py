@@ -25,6 +25,32 @@ def test_no_weight_decay_on_gains_biases_norms_and_scale():
     assert decay == {id(model.proj.weight)}
 
 
+def test_tower_blocks_can_train_at_their_own_lr():
+    from sclip.models import DualEncoder, ModelConfig
+    from sclip.models.layers import Projection
+    from tests.training.test_loop import Frozen
+
+    g = torch.Generator().manual_seed(0)
+    model = DualEncoder(
+        ModelConfig(embed_dim=8, trainable_image="all", trainable_text="all"),
+        [Frozen(6, 16, 1), Projection(16, 8, g)],
+        [Frozen(6, 16, 2), Projection(16, 8, g)],
+        tokenizer=None,
+    )
+
+    def lrs(config):
+        groups = make_optimizer(model, config).param_groups
+        return {id(p): group["lr"] for group in groups for p in group["params"]}
+
+    assert set(lrs(TrainConfig(lr=1e-3)).values()) == {1e-3}
+    by_param = lrs(TrainConfig(lr=1e-3, text_tower_lr=1e-4))
+    for name, param in model.named_parameters():
+        expected = 1e-4 if name.startswith("text_stages.0.") else 1e-3  # heads: stage 1
+        assert by_param[id(param)] == expected, name
+    with pytest.raises(ValueError, match="training.text_tower_lr.*positive number or null"):
+        TrainConfig(text_tower_lr=0)
+
+
 def test_cosine_schedule_with_warmup():
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=1.0)

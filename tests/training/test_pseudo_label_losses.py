@@ -8,7 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sclip.training.losses import caption_loss, keyword_loss, keyword_targets, soft_cross_entropy
+from sclip.training.losses import (
+    caption_loss,
+    caption_text_loss,
+    keyword_loss,
+    keyword_targets,
+    soft_cross_entropy,
+)
 
 
 def test_soft_cross_entropy_by_hand():
@@ -29,6 +35,22 @@ def test_caption_loss_by_hand_and_gradients_skip_the_target():
     assert loss.item() == pytest.approx(0.75 * lse + 0.25 * (2 + lse))
     loss.backward()
     assert u.grad is not None and y.grad is not None and target.grad is None
+
+
+def test_caption_text_loss_uses_the_plan_columns_and_skips_captions_without_images():
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0]], requires_grad=True)
+    u = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    s = torch.tensor(2.0)
+    # rows: unpaired images over the 2 captions; caption 1 gets no image (a hard assignment)
+    target = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]], requires_grad=True)
+    loss = caption_text_loss(y, u, s, target)
+    # caption 0's target: uniform over the 3 images; logits s·cos = (2, 0, √2)
+    logits = torch.tensor([2.0, 0.0, math.sqrt(2)])
+    expected = -(logits.log_softmax(0)).mean()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)  # not halved by caption 1
+    loss.backward()
+    assert u.grad is not None and y.grad is not None and target.grad is None
+    assert y.grad[1].abs().sum() == 0  # the caption without images adds nothing
 
 
 def test_keyword_target_is_similarity_weighted_over_candidates():

@@ -15,7 +15,7 @@ from sclip.evaluation.metrics import (
     zero_shot_top1,
 )
 from sclip.models import DualEncoder
-from sclip.models.dual_encoder import State, index_state, state_to
+from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
 
 
 @dataclass
@@ -35,16 +35,22 @@ class EvalSet:
 def embed(
     model: DualEncoder, tower: str, state: State, start: int, device, batch_size=512
 ) -> torch.Tensor:
-    """L2-normalised embeddings from cached states, in batches, in eval mode."""
+    """L2-normalised embeddings from cached states, in batches, in eval mode. Token-level
+    text states go shortest first, each batch trimmed to its longest text (trim_padding)."""
     was_training = model.training
     model.eval()
     n = (next(iter(state.values())) if isinstance(state, dict) else state).shape[0]
+    order = None
+    if isinstance(state, dict) and "attention_mask" in state:
+        order = torch.argsort(state["attention_mask"].sum(1), stable=True)
     out = []
     for i in range(0, n, batch_size):
-        batch = state_to(index_state(state, slice(i, i + batch_size)), device)
+        rows = slice(i, i + batch_size) if order is None else order[i : i + batch_size]
+        batch = state_to(trim_padding(index_state(state, rows)), device)
         out.append(F.normalize(model.run_stages(tower, batch, start).float(), dim=-1).cpu())
     model.train(was_training)
-    return torch.cat(out)
+    emb = torch.cat(out)
+    return emb if order is None else emb[torch.argsort(order)]
 
 
 def check_templates(templates: Sequence[str]) -> None:

@@ -28,6 +28,22 @@ def index_state(state: State, index: torch.Tensor | slice) -> State:
     return state[index]
 
 
+def trim_padding(state: State) -> State:
+    """A token-level text state cut to its longest sequence. Cached states are padded to the
+    longest caption of the whole set; right padding under the attention mask changes no
+    embedding, but a trained text layer would spend its attention and MLP work on it."""
+    if not isinstance(state, dict) or "attention_mask" not in state:
+        return state
+    mask = state["attention_mask"]
+    width = mask.shape[1]
+    length = max(int(mask.sum(1).max()), 1) if mask.shape[0] else width
+    if length >= width:
+        return state
+    return {
+        k: v[:, :length] if v.dim() >= 2 and v.shape[1] == width else v for k, v in state.items()
+    }
+
+
 def state_to(state: State, device: torch.device | str) -> State:
     """Move a state to a device."""
     if isinstance(state, dict):

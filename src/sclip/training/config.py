@@ -16,6 +16,9 @@ class TrainConfig:
     paired_batch_size: int = 64
     unpaired_batch_size: int = 0
     lr: float = 5e-4
+    # lr of the towers' trained blocks (not their projection heads); null: `lr`.
+    image_tower_lr: float | None = None
+    text_tower_lr: float | None = None
     weight_decay: float = 0.2
     warmup_steps: int = 10
     betas: tuple[float, float] = (0.9, 0.999)
@@ -51,6 +54,10 @@ class TrainConfig:
             "an integer >= 0",
         )
         check("lr", isinstance(self.lr, (int, float)) and self.lr > 0, "a positive number")
+        for name in ("image_tower_lr", "text_tower_lr"):
+            value = getattr(self, name)
+            ok = value is None or (isinstance(value, (int, float)) and value > 0)
+            check(name, ok and not isinstance(value, bool), "a positive number or null")
         check(
             "weight_decay",
             isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0,

@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sclip.models import DualEncoder
-from sclip.models.dual_encoder import State, index_state, state_to
+from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
@@ -274,7 +274,7 @@ def _embed_batch(
         if world > 1:
             rows = shard(rows, rank, world, what)
         with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
-            emb = encode(state_to(index_state(state, rows), device), stage)
+            emb = encode(state_to(trim_padding(index_state(state, rows)), device), stage)
         return gather(emb.float())
 
     unpaired = None

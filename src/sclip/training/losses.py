@@ -55,6 +55,25 @@ def caption_loss(
     return soft_cross_entropy(scale * u @ y.T, target.detach())
 
 
+def caption_text_loss(
+    caption_emb: torch.Tensor,
+    unpaired_emb: torch.Tensor,
+    scale: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    normalized: bool = False,
+) -> torch.Tensor:
+    """The caption loss's other direction: soft-CE(s·Y Uᵀ, Pᵀ with columns normalised),
+    each paired caption against the unpaired images, the target its column of P (the images
+    the plan sends to it). Averaged over captions whose column has mass (a hard assignment can
+    leave a caption no image); no gradient through P."""
+    y, u = _normalize(normalized, caption_emb, unpaired_emb)
+    columns = target.detach().T
+    mass = columns.sum(dim=1, keepdim=True)
+    total = F.cross_entropy(scale * y @ u.T, columns / mass.clamp_min(1e-12), reduction="sum")
+    return total / (mass > 0).sum().clamp_min(1)
+
+
 def keyword_targets(
     unpaired_emb: torch.Tensor,
     keyword_emb: torch.Tensor,

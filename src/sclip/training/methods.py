@@ -15,7 +15,12 @@ import torch.nn.functional as F
 from sclip.models import DualEncoder
 from sclip.models.dual_encoder import State, state_to
 from sclip.pseudo_labels.ot import caption_targets
-from sclip.training.losses import caption_loss, contrastive_loss, keyword_loss
+from sclip.training.losses import (
+    caption_loss,
+    caption_text_loss,
+    contrastive_loss,
+    keyword_loss,
+)
 
 
 @dataclass
@@ -79,6 +84,7 @@ class CaptionPseudoLabel(Method):
         sinkhorn_tol: float = 1e-5,
         sinkhorn_method: str = "sinkhorn_overrelaxed",
         ot_epsilon: float | None = None,
+        caption_both_directions: bool = False,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(
@@ -95,6 +101,10 @@ class CaptionPseudoLabel(Method):
         # The paper uses unpaired images as extra text→image negatives; with few classes
         # many of them share a caption's class, so it is an option.
         self.unpaired_negatives = unpaired_negatives
+        # Not in the paper: L_cap trains unpaired image → caption only. The OT plan's columns
+        # are as meaningful as its rows (each caption's share of the unpaired images), so
+        # optionally L_cap = ½ (image → caption + caption → image), like L_con's two halves.
+        self.caption_both_directions = bool(caption_both_directions)
         # tol bounds the marginal error: 1e-5 is 0.1 % of 1/128, and the row-normalised target
         # is then within ~1e-3 of the fully converged plan's. The over-relaxed solver reaches
         # it in ~5× fewer iterations than POT's plain one at ε = 0.01 (pseudo_labels/overrelaxed.py).
@@ -134,9 +144,11 @@ class CaptionPseudoLabel(Method):
         extra = u if self.unpaired_negatives else None
         out = {"contrastive": contrastive_loss(x, y, scale, extra, normalized=True)}
         self.last_targets = self.targets(model, u, x, normalized=True, scale=scale)
-        out["caption"] = self.caption_weight * caption_loss(
-            u, y, scale, self.last_targets, normalized=True
-        )
+        loss = caption_loss(u, y, scale, self.last_targets, normalized=True)
+        if self.caption_both_directions:
+            reverse = caption_text_loss(y, u, scale, self.last_targets, normalized=True)
+            loss = 0.5 * (loss + reverse)
+        out["caption"] = self.caption_weight * loss
         return out
 
 

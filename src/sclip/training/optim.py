@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import torch
 from torch import nn
@@ -19,16 +20,35 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise ValueError("The model has no trainable parameters; check 'model.trainable'")
-    groups = [
-        {"params": [p for n, p in named if no_decay(n, p)], "weight_decay": 0.0},
-        {
-            "params": [p for n, p in named if not no_decay(n, p)],
-            "weight_decay": config.weight_decay,
-        },
-    ]
+    groups: dict[tuple[bool, float], list[nn.Parameter]] = {}
+    for name, param in named:
+        groups.setdefault((no_decay(name, param), param_lr(model, name, config)), []).append(param)
     return torch.optim.AdamW(
-        [g for g in groups if g["params"]], lr=config.lr, betas=config.betas, eps=config.eps
+        [
+            {"params": params, "weight_decay": 0.0 if skip else config.weight_decay, "lr": lr}
+            for (skip, lr), params in groups.items()
+        ],
+        lr=config.lr,
+        betas=config.betas,
+        eps=config.eps,
     )
+
+
+_TOWER_BLOCK = re.compile(r"(?:^|\.)(image|text)_stages\.(\d+)\.")
+
+
+def param_lr(model: nn.Module, name: str, config: TrainConfig) -> float:
+    """`{tower}_tower_lr` for a trained block of a tower (pretrained weights, which a high lr
+    can wreck), `lr` for the projection heads (the last stage) and the logit scale."""
+    match = _TOWER_BLOCK.search(name)
+    if match is None:
+        return config.lr
+    tower, stage = match.group(1), int(match.group(2))
+    stages = getattr(model, f"{tower}_stages", None)
+    if stages is not None and stage == len(stages) - 1:
+        return config.lr
+    tower_lr = getattr(config, f"{tower}_tower_lr")
+    return config.lr if tower_lr is None else tower_lr
 
 
 def cosine_with_warmup(optimizer, warmup_steps: int, total_steps: int):
