@@ -200,12 +200,21 @@ def main(argv=None) -> int:
     def mean(entry, split):
         return statistics.fmean(r[split][args.metric] for r in entry["runs"])
 
+    def mean_r5(entry, split):  # one-caption R@5, both directions: retrieval beside the metric
+        return statistics.fmean(
+            (r[split]["i2t_r5_one"] + r[split]["t2i_r5_one"]) / 2 for r in entry["runs"]
+        )
+
     best = {}
-    print(f"\n{args.metric}, mean over seeds {args.seeds} (selection on val)")
+    print(f"\n{args.metric}, mean over seeds {args.seeds} (selection on val); val mean R@5 (one)")
     for key, entry in sorted(runs.items(), key=lambda kv: -mean(kv[1], "val")):
         entry["val_mean"], entry["test_mean"] = mean(entry, "val"), mean(entry, "test")
+        entry["val_mean_r5_one"] = mean_r5(entry, "val")
         best.setdefault(entry["method"], key)
-        print(f"{key:80s} val {entry['val_mean']:5.2f}  test {entry['test_mean']:5.2f}")
+        print(
+            f"{key:80s} val {entry['val_mean']:5.2f}  test {entry['test_mean']:5.2f}  "
+            f"val R@5 {entry['val_mean_r5_one']:5.2f}"
+        )
     print("\nselected on val:")
     for method, key in best.items():
         chosen = {**runs[key]["config"], **runs[key]["options"]}

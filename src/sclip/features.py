@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from sclip.data.images import load_pixels
 from sclip.models import DualEncoder, ModelConfig
-from sclip.models.dual_encoder import State, index_state, state_to
+from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
 
 # Settings that change a tower's frozen prefix; projection size and init do not, nor do the
 # other tower's settings (a text-side change keeps the cached image features valid).
@@ -123,9 +123,8 @@ def encode_texts(
     for sl in tqdm(
         _batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress
     ):
-        batch = index_state(tokens, order[sl])
-        length = int(batch["attention_mask"].sum(1).max())
-        batch = {k: v[:, :length] for k, v in batch.items()}
+        batch = trim_padding(index_state(tokens, order[sl]))
+        length = batch["attention_mask"].shape[1]
         state = state_to(model.run_stages("text", state_to(batch, device), 0, stop), "cpu")
         out.append(_pad_tokens(state, length, width))
     inverse = torch.argsort(order)

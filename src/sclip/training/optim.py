@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import torch
 from torch import nn
@@ -20,9 +19,11 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise ValueError("The model has no trainable parameters; check 'model.trainable'")
+    block_lr = tower_block_lrs(model, config)
     groups: dict[tuple[bool, float], list[nn.Parameter]] = {}
     for name, param in named:
-        groups.setdefault((no_decay(name, param), param_lr(model, name, config)), []).append(param)
+        key = (no_decay(name, param), block_lr.get(id(param), config.lr))
+        groups.setdefault(key, []).append(param)
     return torch.optim.AdamW(
         [
             {"params": params, "weight_decay": 0.0 if skip else config.weight_decay, "lr": lr}
@@ -34,21 +35,17 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
     )
 
 
-_TOWER_BLOCK = re.compile(r"(?:^|\.)(image|text)_stages\.(\d+)\.")
-
-
-def param_lr(model: nn.Module, name: str, config: TrainConfig) -> float:
-    """`{tower}_tower_lr` for a trained block of a tower (pretrained weights, which a high lr
-    can wreck), `lr` for the projection heads (the last stage) and the logit scale."""
-    match = _TOWER_BLOCK.search(name)
-    if match is None:
-        return config.lr
-    tower, stage = match.group(1), int(match.group(2))
-    stages = getattr(model, f"{tower}_stages", None)
-    if stages is not None and stage == len(stages) - 1:
-        return config.lr
-    tower_lr = getattr(config, f"{tower}_tower_lr")
-    return config.lr if tower_lr is None else tower_lr
+def tower_block_lrs(model: nn.Module, config: TrainConfig) -> dict[int, float]:
+    """{id(param): lr} for the towers' blocks where `{tower}_tower_lr` is set (pretrained
+    weights, which a high lr can wreck); the projection heads (each tower's last stage) and
+    the logit scale keep `lr`."""
+    lrs: dict[int, float] = {}
+    for tower in ("image", "text"):
+        lr, stages = getattr(config, f"{tower}_tower_lr"), getattr(model, f"{tower}_stages", None)
+        if lr is not None and stages is not None:
+            for stage in list(stages)[:-1]:
+                lrs.update({id(p): lr for p in stage.parameters()})
+    return lrs
 
 
 def cosine_with_warmup(optimizer, warmup_steps: int, total_steps: int):
