@@ -18,6 +18,8 @@ repeats, best of them), so ratios hold on a noisy machine.
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
+- text_layer_step_ratio: that step (ε = 0.03, auto precision) with MiniLM's last layer trained
+  too (`model.trainable.text: 1`) over the text projection head alone.
 - ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver
   (over-relaxed Sinkhorn), beside POT's plain iteration (lean loop and POT's own) and its
   ε-scaling solver; ot_step_iterations_*: plain and over-relaxed iterations summed over 16
@@ -178,6 +180,32 @@ def precision_step(repeats: int) -> dict:
     }
 
 
+def text_layer_step(repeats: int) -> dict:
+    """Seconds of an s_clip step as conf/rsicd trains it (last two image blocks, 128 paired +
+    512 unpaired, ε = 0.03, the precision `auto` picks) with the text projection head alone and
+    with MiniLM's last layer trained too (`model.trainable.text: 1`, what the README suggests
+    for retrieval), in the same rounds. The captions are synthetic, 8 to 11 words (about as
+    long as RSICD's): a trained text layer works on each batch's longest caption."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    precision = resolve_precision("auto", device)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
+    steps = {}
+    for name, text in (("heads", "heads"), ("text_layer", 1)):
+        model, data, bank = _step_setup({"image": 2, "text": text}, 224, n=1024)
+        s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False, ot_epsilon=0.03)
+        steps[name] = _optimiser_step(model.to(device), data, s_clip, batch, device, precision)
+    for run in steps.values():  # warm-up
+        run()
+    times = timings(steps, repeats)
+    return {
+        "text_layer_device": str(device),
+        "text_layer_precision": precision,
+        "text_heads_step_s": min(times["heads"]),
+        "text_layer_step_s": min(times["text_layer"]),
+        "text_layer_step_ratio": paired_ratio(times, "text_layer", "heads"),
+    }
+
+
 def peak_rss(env: str) -> dict:
     """Peak RSS of a whole `kedro run --env <env>` in a child process: wait4's usage of that
     child (and the processes it waited for), so this script's own earlier children (e.g. the
@@ -221,7 +249,15 @@ def main(argv=None) -> int:
         "--skip",
         nargs="*",
         default=[],
-        choices=["embedding", "selection_eval", "train_step", "precision", "ot_step", "ot"],
+        choices=[
+            "embedding",
+            "selection_eval",
+            "train_step",
+            "precision",
+            "text_layer",
+            "ot_step",
+            "ot",
+        ],
     )
     parser.add_argument("--rss", action="store_true", help="also run `kedro run --env rsicd`")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
@@ -325,6 +361,16 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("precision")
+    if "text_layer" not in args.skip:
+        result.update(text_layer_step(args.repeats))
+        print(
+            f"s_clip step, last two image blocks, 128 + 512 ({result['text_layer_device']}, "
+            f"{result['text_layer_precision']}): text head only {result['text_heads_step_s']:.2f} s, "
+            f"+ MiniLM's last layer {result['text_layer_step_s']:.2f} s, ratio "
+            f"{result['text_layer_step_ratio']:.2f}",
+            flush=True,
+        )
+        save("text_layer")
     if "ot_step" not in args.skip:
         model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
         result.update(ot_step(model, data, 10 * args.repeats))

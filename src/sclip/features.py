@@ -13,7 +13,13 @@ from tqdm.auto import tqdm
 
 from sclip.data.images import load_pixels
 from sclip.models import DualEncoder, ModelConfig
-from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
+from sclip.models.dual_encoder import (
+    State,
+    index_state,
+    length_order,
+    state_to,
+    trim_padding,
+)
 
 # Settings that change a tower's frozen prefix; projection size and init do not, nor do the
 # other tower's settings (a text-side change keeps the cached image features valid).
@@ -118,7 +124,7 @@ def encode_texts(
     model.eval()
     tokens = model.tokenize(texts)
     width = tokens["attention_mask"].shape[1]
-    order = torch.argsort(tokens["attention_mask"].sum(1), stable=True)
+    order, restore = length_order(tokens["attention_mask"])
     out = []
     for sl in tqdm(
         _batches(len(texts), batch_size), desc="embed texts", unit="batch", disable=not progress
@@ -127,10 +133,9 @@ def encode_texts(
         length = batch["attention_mask"].shape[1]
         state = state_to(model.run_stages("text", state_to(batch, device), 0, stop), "cpu")
         out.append(_pad_tokens(state, length, width))
-    inverse = torch.argsort(order)
     if isinstance(out[0], dict):
-        return {k: torch.cat([o[k] for o in out])[inverse] for k in out[0]}
-    return torch.cat(out)[inverse]
+        return {k: torch.cat([o[k] for o in out])[restore] for k in out[0]}
+    return torch.cat(out)[restore]
 
 
 def _pad_tokens(state: State, length: int, width: int) -> State:

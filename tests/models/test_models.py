@@ -273,3 +273,13 @@ def test_trimmed_padding_gives_the_same_text_embeddings():
         torch.testing.assert_close(model.encode_text(short, k), model.encode_text(state, k)[[0, 2]])
     torch.testing.assert_close(embed(model, "text", state, k, "cpu", batch_size=3), full)
     assert trim_padding(torch.ones(2, 3)).shape == (2, 3)  # pooled states pass through
+
+
+def test_length_order_sorts_stably_and_restores():
+    from sclip.models.dual_encoder import length_order
+
+    mask = torch.tensor([[1, 1, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])
+    order, restore = length_order(mask)
+    assert order.tolist() == [1, 3, 2, 0]  # ties keep their order
+    rows = torch.arange(4)
+    assert rows[order][restore].tolist() == rows.tolist()

@@ -15,7 +15,13 @@ from sclip.evaluation.metrics import (
     zero_shot_top1,
 )
 from sclip.models import DualEncoder
-from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
+from sclip.models.dual_encoder import (
+    State,
+    index_state,
+    length_order,
+    state_to,
+    trim_padding,
+)
 
 
 @dataclass
@@ -40,9 +46,9 @@ def embed(
     was_training = model.training
     model.eval()
     n = (next(iter(state.values())) if isinstance(state, dict) else state).shape[0]
-    order = None
+    order = restore = None
     if isinstance(state, dict) and "attention_mask" in state:
-        order = torch.argsort(state["attention_mask"].sum(1), stable=True)
+        order, restore = length_order(state["attention_mask"])
     out = []
     for i in range(0, n, batch_size):
         rows = slice(i, i + batch_size) if order is None else order[i : i + batch_size]
@@ -50,7 +56,7 @@ def embed(
         out.append(F.normalize(model.run_stages(tower, batch, start).float(), dim=-1).cpu())
     model.train(was_training)
     emb = torch.cat(out)
-    return emb if order is None else emb[torch.argsort(order)]
+    return emb if order is None else emb[restore]
 
 
 def check_templates(templates: Sequence[str]) -> None:

@@ -44,6 +44,13 @@ def trim_padding(state: State) -> State:
     }
 
 
+def length_order(attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows shortest first (stable), and the permutation that restores the original order:
+    batches of similar lengths lose most of their padding to trim_padding."""
+    order = torch.argsort(attention_mask.sum(1), stable=True)
+    return order, torch.argsort(order)
+
+
 def state_to(state: State, device: torch.device | str) -> State:
     """Move a state to a device."""
     if isinstance(state, dict):
