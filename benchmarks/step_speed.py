@@ -1,0 +1,163 @@
+"""speed.py's training-step figures: s_clip against clip_ft at the same images per step, bf16
+and compiled steps, and the cost of a trained text layer, all from cached states."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+from timing import best_of, paired_ratio, timings
+
+from sclip.features import encode_texts
+from sclip.models import build_model
+from sclip.training.compile import CompiledOrEager
+from sclip.training.config import TrainConfig
+from sclip.training.loop import TrainData, _embed_batch, resolve_precision
+from sclip.training.methods import KeywordBank, make_method
+from sclip.training.optim import make_optimizer
+from sclip.training.sampler import Batch
+
+
+def _step_setup(trainable: dict, image_size: int, n: int = 512, scale: float = 100.0):
+    """A model, cached states of n random images and 4n captions, and a 28-keyword bank.
+    s = 100 by default, CLIP's trained value: ε = 1/s = 0.01, where OT is slowest."""
+    model = build_model({"image_size": image_size, "trainable": trainable})
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(scale))
+    g = torch.Generator().manual_seed(0)
+    pixels = torch.randint(0, 256, (n, 3, image_size, image_size), dtype=torch.uint8, generator=g)
+    with torch.no_grad():
+        image_state = model.run_stages("image", pixels, 0, model.first_trainable["image"])
+    words = ["airport", "farmland", "forest", "harbor", "river", "storage tanks", "viaduct"]
+    captions = [
+        f"many {words[i % 7]} near a {words[(i * 3) % 7]} and some {words[(i * 5) % 7]}"
+        for i in range(4 * n)
+    ]
+    text_state = encode_texts(model, captions, progress=False)
+    keywords = [f"{w} {i}" if i else w for w in words for i in range(4)]
+    bank = KeywordBank(
+        state=encode_texts(model, keywords, progress=False),
+        stage=model.first_trainable["text"],
+        candidates=torch.rand(4 * n, len(keywords), generator=g) > 0.8,
+    )
+    data = TrainData(
+        image_state,
+        model.first_trainable["image"],
+        text_state,
+        model.first_trainable["text"],
+        torch.arange(n // 2),
+        [torch.arange(4 * i, 4 * i + 4) for i in range(n // 2)],
+        torch.arange(n // 2, n),
+    )
+    return model.train(), data, bank
+
+
+def _optimiser_step(model, data, method, batch, device, precision="fp32", encode_image=None):
+    """A callable running one full training step (embed, losses, backward, AdamW)."""
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
+
+    def run():
+        step = _embed_batch(model, data, batch, device, 0, 1, precision, encode_image)
+        parts = method.losses(model, step)
+        optimizer.zero_grad(set_to_none=True)
+        sum(parts.values()).backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return run
+
+
+def train_step(
+    trainable: dict, image_size: int, repeats: int, scale: float = 100.0, plain_ot: bool = False
+) -> dict:
+    """s_clip's and clip_ft's step times side by side; with `plain_ot`, also s_clip with POT's
+    plain Sinkhorn iteration instead of the over-relaxed default, in the same rounds."""
+    model, data, bank = _step_setup(trainable, image_size, scale=scale)
+    cpu = torch.device("cpu")
+    clip_ft = make_method("clip_ft")
+    s_clip = make_method("s_clip", keywords=bank)
+    half = len(data.paired_images)  # 256 paired rows, 256 unpaired
+    paired_only = Batch(
+        torch.arange(half), torch.arange(half) * 4, torch.empty(0, dtype=torch.long)
+    )
+    mixed = Batch(
+        torch.arange(half // 2), torch.arange(half // 2) * 4, torch.arange(half, half * 3 // 2)
+    )
+
+    steps = {
+        "clip_ft": _optimiser_step(model, data, clip_ft, paired_only, cpu),
+        "s_clip": _optimiser_step(model, data, s_clip, mixed, cpu),
+    }
+    if plain_ot:
+        plain = make_method("s_clip", keywords=bank, sinkhorn_method="sinkhorn")
+        steps["s_clip_plain_ot"] = _optimiser_step(model, data, plain, mixed, cpu)
+    for run in steps.values():  # warm-up: first-call allocations and kernel selection
+        run()
+    times = timings(steps, repeats)
+    result = {
+        "clip_ft_step_s": min(times["clip_ft"]),
+        "s_clip_step_s": min(times["s_clip"]),
+        "ratio": paired_ratio(times, "s_clip", "clip_ft"),
+        "ratio_of_best": min(times["s_clip"]) / min(times["clip_ft"]),
+    }
+    if plain_ot:
+        result["s_clip_plain_ot_step_s"] = min(times["s_clip_plain_ot"])
+        result["ratio_plain_ot"] = paired_ratio(times, "s_clip_plain_ot", "clip_ft")
+    return result
+
+
+def precision_step(repeats: int) -> dict:
+    """Seconds of one s_clip step as `conf/rsicd` trains it (last two image blocks, 128 paired
+    + 512 unpaired) in fp32, under bf16 autocast (`training.precision`) and compiled at the
+    precision `auto` picks (`training.compile`), side by side."""
+    model, data, bank = _step_setup({"image": 2, "text": "heads"}, 224, n=1024)
+    s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+    steps = {p: _optimiser_step(model, data, s_clip, batch, device, p) for p in ("fp32", "bf16")}
+    auto = resolve_precision("auto", device)
+    compiled = CompiledOrEager(model.encode_image, "the image tower")
+    steps["compiled"] = _optimiser_step(model, data, s_clip, batch, device, auto, compiled)
+    t0 = time.perf_counter()
+    steps["compiled"]()  # compiles: the paired and the unpaired batch, forward and backward
+    compile_s = time.perf_counter() - t0
+    t = best_of(steps, repeats)
+    return {
+        "precision_device": str(device),
+        "precision_fp32_step_s": t["fp32"],
+        "precision_bf16_step_s": t["bf16"],
+        "precision_bf16_speedup": t["fp32"] / t["bf16"],
+        "compiled_precision": auto,
+        "compiled_step_s": t["compiled"],
+        "compiled_first_step_s": compile_s,
+        "compile_speedup": t[auto] / t["compiled"],
+    }
+
+
+def text_layer_step(repeats: int) -> dict:
+    """Seconds of an s_clip step as conf/rsicd trains it (last two image blocks, 128 paired +
+    512 unpaired, ε = 0.03, the precision `auto` picks) with the text projection head alone and
+    with MiniLM's last layer trained too (`model.trainable.text: 1`, what the README suggests
+    for retrieval), in the same rounds. The captions are synthetic, 8 to 11 words (about as
+    long as RSICD's): a trained text layer works on each batch's longest caption."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    precision = resolve_precision("auto", device)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
+    steps = {}
+    for name, text in (("heads", "heads"), ("text_layer", 1)):
+        model, data, bank = _step_setup({"image": 2, "text": text}, 224, n=1024)
+        s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False, ot_epsilon=0.03)
+        steps[name] = _optimiser_step(model.to(device), data, s_clip, batch, device, precision)
+    for run in steps.values():  # warm-up
+        run()
+    times = timings(steps, repeats)
+    return {
+        "text_layer_device": str(device),
+        "text_layer_precision": precision,
+        "text_heads_step_s": min(times["heads"]),
+        "text_layer_step_s": min(times["text_layer"]),
+        "text_layer_step_ratio": paired_ratio(times, "text_layer", "heads"),
+    }
