@@ -57,9 +57,11 @@ PSEUDO_LABEL_METHODS = {"hard_pl", "soft_pl", "s_clip"}
 
 def run_once(
     env: str, seed: int, ratio: float, methods: list[str], encode_features: bool, extra: dict
-) -> tuple[dict, dict | None]:
-    """One `kedro run`; returns the comparison metrics and, when it ran, the pseudo-label
-    quality report."""
+) -> tuple[dict, dict | None, dict]:
+    """One `kedro run`; returns the comparison metrics, when it ran the pseudo-label quality
+    report, and the seconds each node took."""
+    from sclip.settings import NODE_TIMES
+
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
@@ -83,7 +85,7 @@ def run_once(
         session.run(node_names=nodes)
         catalog = session.load_context().catalog
         quality = catalog.load("pseudo_label_quality") if with_pseudo_labels else None
-        return catalog.load("comparison_metrics"), quality
+        return catalog.load("comparison_metrics"), quality, dict(NODE_TIMES.seconds)
 
 
 def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> dict:
@@ -139,14 +141,17 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     bootstrap_project(REPO)
     t0 = time.time()
-    per_run, quality, run_seconds = [], {}, {}
+    per_run, quality, run_seconds, node_seconds = [], {}, {}, {}
     first = not args.reuse_features
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
             t_run = time.time()
-            metrics, pl_quality = run_once(args.env, seed, ratio, methods, first, args.params)
+            metrics, pl_quality, nodes = run_once(
+                args.env, seed, ratio, methods, first, args.params
+            )
             run_seconds[f"seed{seed}@{ratio:g}"] = round(time.time() - t_run, 1)
+            node_seconds[f"seed{seed}@{ratio:g}"] = nodes
             first = False
             per_run.append((seed, ratio, metrics))
             if pl_quality is not None:
@@ -162,6 +167,7 @@ def main(argv=None) -> int:
         "params": args.params,
         "wall_seconds": round(wall, 1),
         "run_seconds": run_seconds,
+        "node_seconds": node_seconds,
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }

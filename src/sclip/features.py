@@ -62,8 +62,10 @@ def encode_image_files(
     device: str = "cpu",
     stop: int | None = None,
     progress: bool = True,
+    precision: str = "fp32",
 ) -> torch.Tensor:
-    """States entering image stage `stop` (default: the first trainable one) for image files.
+    """States entering image stage `stop` (default: the first trainable one) for image files,
+    in fp32 whatever `precision` ('fp32' or 'bf16') the frozen prefix runs in.
     Where cores are left over, the next batch is decoded in a background thread while the
     current one runs (`prefetch_decoding`)."""
     stop = model.first_trainable["image"] if stop is None else stop
@@ -71,15 +73,30 @@ def encode_image_files(
     size = model.config.image_size
     chunks = _batches(len(paths), batch_size)
     batches = _pixel_batches(paths, chunks, size, prefetch_decoding(device))
-    out = [
-        model.run_stages("image", pixels.to(device), 0, stop).cpu()
-        for pixels in tqdm(
-            batches, total=len(chunks), desc="embed images", unit="batch", disable=not progress
-        )
-    ]
+    out = []
+    for pixels in tqdm(
+        batches, total=len(chunks), desc="embed images", unit="batch", disable=not progress
+    ):
+        with _autocast(device, precision):
+            state = model.run_stages("image", pixels.to(device), 0, stop)
+        out.append(state.float().cpu())
     if not out:
         raise ValueError("No images to encode")
     return torch.cat(out)
+
+
+def _autocast(device: str | torch.device, precision: str):
+    """The frozen prefix under bf16 autocast, or not at all."""
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+    return torch.autocast(torch.device(device).type, torch.bfloat16, enabled=precision == "bf16")
+
+
+def _as_fp32(state: State) -> State:
+    """Floating tensors of a state in fp32 (masks and ids kept)."""
+    if isinstance(state, dict):
+        return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    return state.float()
 
 
 def prefetch_decoding(device: str | torch.device) -> bool:
@@ -114,8 +131,10 @@ def encode_texts(
     device: str = "cpu",
     stop: int | None = None,
     progress: bool = True,
+    precision: str = "fp32",
 ) -> State:
-    """States entering text stage `stop` for captions.
+    """States entering text stage `stop` for captions (fp32, whatever `precision` the prefix
+    runs in, as for encode_image_files).
 
     Texts are batched by length and each batch is trimmed to its longest text (right padding
     changes nothing under the attention mask), which saves most of the work on long-tailed
@@ -131,7 +150,9 @@ def encode_texts(
     ):
         batch = trim_padding(index_state(tokens, order[sl]))
         length = batch["attention_mask"].shape[1]
-        state = state_to(model.run_stages("text", state_to(batch, device), 0, stop), "cpu")
+        with _autocast(device, precision):
+            state = model.run_stages("text", state_to(batch, device), 0, stop)
+        state = _as_fp32(state_to(state, "cpu"))
         out.append(_pad_tokens(state, length, width))
     if isinstance(out[0], dict):
         return {k: torch.cat([o[k] for o in out])[restore] for k in out[0]}
@@ -152,13 +173,25 @@ def _pad_tokens(state: State, length: int, width: int) -> State:
 
 
 def features_artifact(
-    state: State, ids: Sequence[int], config: ModelConfig, tower: str, stage: int, id_name: str
+    state: State,
+    ids: Sequence[int],
+    config: ModelConfig,
+    tower: str,
+    stage: int,
+    id_name: str,
+    precision: str = "fp32",
 ) -> dict:
-    """The dict the catalog saves: state tensors, row ids, and provenance metadata."""
+    """The dict the catalog saves: state tensors, row ids, and provenance metadata (the
+    precision the prefix ran in is recorded, not checked: either serves any training)."""
     return {
         **pack_state(state),
         id_name: torch.as_tensor(list(ids), dtype=torch.long),
-        "__metadata__": {"tower": tower, "stage": stage, "model": config.to_dict()},
+        "__metadata__": {
+            "tower": tower,
+            "stage": stage,
+            "model": config.to_dict(),
+            "precision": precision,
+        },
     }
 
 

@@ -8,6 +8,7 @@ logged from memory instead: the versioned files on disk stay exactly as the cata
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import mlflow
@@ -56,3 +57,26 @@ class TrackArtifacts:
             mlflow.log_figure(data, artifact)
         else:
             log.warning("Not logged to MLflow: %s (%s)", dataset_name, type(data).__name__)
+
+
+class NodeTimes:
+    """Seconds per node of the last pipeline run, logged as each node ends: where a run's time
+    goes (benchmarks/seeds.py records them per run)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        self.seconds, self._started = {}, {}
+
+    @hook_impl
+    def before_node_run(self, node) -> None:
+        self._started[node.name] = time.perf_counter()
+
+    @hook_impl
+    def after_node_run(self, node) -> None:
+        seconds = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
+        self.seconds[node.name] = round(seconds, 2)
+        log.info("Node %s took %.1f s", node.name, seconds)

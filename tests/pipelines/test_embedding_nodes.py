@@ -87,3 +87,50 @@ def test_prefetch_only_where_cores_are_left_over(monkeypatch):
     assert features.prefetch_decoding("cuda")  # the GPU runs the model
     monkeypatch.setattr(features.os, "sched_getaffinity", lambda pid: set(range(threads + 1)))
     assert features.prefetch_decoding("cpu")
+
+
+def test_bf16_prefix_gives_fp32_states_close_to_fp32_ones(offline_model, tmp_path):
+    """embedding.precision bf16 runs the frozen prefix under autocast; the cached states stay
+    fp32 (training and evaluation read them as such) and near the fp32 ones."""
+    import numpy as np
+    from PIL import Image
+
+    from sclip.features import encode_image_files, encode_texts
+
+    rng = np.random.default_rng(1)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"{i}.png"
+        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    fp32 = encode_image_files(offline_model, paths, 2, progress=False)
+    bf16 = encode_image_files(offline_model, paths, 2, progress=False, precision="bf16")
+    assert bf16.dtype == torch.float32 and not torch.equal(bf16, fp32)
+    assert ((bf16 - fp32).norm() / fp32.norm()).item() < 0.1
+    texts = ["a river through a forest", "a stadium", "many cars parked beside a building"]
+    t32 = encode_texts(offline_model, texts, progress=False)
+    t16 = encode_texts(offline_model, texts, progress=False, precision="bf16")
+    assert t16.dtype == torch.float32
+    assert ((t16 - t32).norm() / t32.norm()).item() < 0.05
+
+
+def test_embedding_precision_is_checked_and_resolved(monkeypatch):
+    import sclip.training.loop as loop
+    from sclip.pipelines.embedding.nodes import embedding_precision
+
+    assert embedding_precision({}, "cpu") == "fp32"  # the default
+    monkeypatch.setattr(loop, "fast_bf16", lambda device: True)
+    assert embedding_precision({"precision": "auto"}, "cpu") == "bf16"
+    monkeypatch.setattr(loop, "fast_bf16", lambda device: False)
+    assert embedding_precision({"precision": "auto"}, "cpu") == "fp32"
+    with pytest.raises(ValueError, match=r"embedding\.precision must be one of .*'half'"):
+        embedding_precision({"precision": "half"}, "cpu")
+
+
+def test_the_prefix_precision_is_recorded_with_the_features():
+    meta = features_artifact(torch.zeros(2, 3), [0, 1], ModelConfig(), "image", 3, "image_id")
+    assert meta["__metadata__"]["precision"] == "fp32"
+    meta = features_artifact(
+        torch.zeros(2, 3), [0, 1], ModelConfig(), "image", 3, "image_id", "bf16"
+    )
+    assert meta["__metadata__"]["precision"] == "bf16"

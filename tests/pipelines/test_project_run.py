@@ -55,8 +55,11 @@ TINY_DATA = {
 
 @pytest.mark.slow
 def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monkeypatch):
+    from sclip.settings import NODE_TIMES
+
     project = make_project(tmp_path, TINY, TINY_DATA)
     run_kedro(project, monkeypatch)
+    assert {"embed_images", "embed_captions"} <= set(NODE_TIMES.seconds)  # where time went
     data = project / "data"
     for artifact in [
         "02_intermediate/images.parquet",
@@ -105,6 +108,8 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     )
     latest = sorted((data / "08_reporting/metrics.json").glob("*/metrics.json"))[-1]
     assert set(json.loads(latest.read_text())) == {"untrained", "clip_ft"}
+    assert "embed_images" not in NODE_TIMES.seconds  # each run's own nodes only
+    assert NODE_TIMES.seconds and min(NODE_TIMES.seconds.values()) >= 0
 
 
 def test_environments_write_to_separate_trees(monkeypatch):

@@ -67,14 +67,17 @@ def fast_bf16(device: torch.device) -> bool:
         return False
 
 
-def resolve_precision(precision: str, device: torch.device) -> str:
+def resolve_precision(
+    precision: str, device: torch.device, param: str = "training.precision"
+) -> str:
     """'auto' → 'bf16' where it is fast (fast_bf16), else 'fp32'; a slow explicit 'bf16' warns."""
     if precision == "auto":
         return "bf16" if fast_bf16(device) else "fp32"
     if precision == "bf16" and not fast_bf16(device):
         log.warning(
-            "training.precision=bf16 on a %s without fast bf16 kernels: expect it to be several "
+            "%s=bf16 on a %s without fast bf16 kernels: expect it to be several "
             "times slower than fp32 (use 'auto' or 'fp32')",
+            param,
             device.type,
         )
     return precision

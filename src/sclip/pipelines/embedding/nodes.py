@@ -11,7 +11,8 @@ import torch
 
 from sclip.features import encode_image_files, encode_texts, features_artifact, subset_features
 from sclip.models import ModelConfig, build_model
-from sclip.training.loop import resolve_device
+from sclip.training.config import PRECISIONS
+from sclip.training.loop import resolve_device, resolve_precision
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,14 @@ def embedding_setup(model_params: dict, embedding: dict):
     return config, build_model(config).to(device), device
 
 
+def embedding_precision(embedding: dict, device) -> str:
+    """`embedding.precision` resolved for `device`: 'fp32' or 'bf16'."""
+    precision = embedding.get("precision", "fp32")
+    if precision not in PRECISIONS:
+        raise ValueError(f"embedding.precision must be one of {PRECISIONS}, got {precision!r}")
+    return resolve_precision(precision, torch.device(device), "embedding.precision")
+
+
 def show_progress(embedding: dict) -> bool:
     """Progress bars on a terminal only, unless `embedding.progress` says otherwise."""
     return embedding.get("progress", "auto") is True or (
@@ -36,6 +45,7 @@ def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
     """States entering the first trainable image stage, for every image of the dataset."""
     config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["image"]
+    precision = embedding_precision(embedding, device)
     t0 = time.time()
     state = encode_image_files(
         encoder,
@@ -44,15 +54,19 @@ def embed_images(images: pd.DataFrame, model: dict, embedding: dict) -> dict:
         device,
         stage,
         show_progress(embedding),
+        precision,
     )
     log.info(
-        "Encoded %d images in %.1f s (stage %d, state %s)",
+        "Encoded %d images in %.1f s (stage %d, state %s, %s)",
         len(images),
         time.time() - t0,
         stage,
         tuple(state.shape),
+        precision,
     )
-    return features_artifact(state, images["image_id"], config, "image", stage, "image_id")
+    return features_artifact(
+        state, images["image_id"], config, "image", stage, "image_id", precision
+    )
 
 
 def embed_captions(captions: pd.DataFrame, model: dict, embedding: dict) -> dict:
@@ -61,6 +75,7 @@ def embed_captions(captions: pd.DataFrame, model: dict, embedding: dict) -> dict
     ratio (select_caption_features picks the paired and evaluation rows)."""
     config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["text"]
+    precision = embedding_precision(embedding, device)
     t0 = time.time()
     state = encode_texts(
         encoder,
@@ -69,9 +84,18 @@ def embed_captions(captions: pd.DataFrame, model: dict, embedding: dict) -> dict
         device,
         stage,
         show_progress(embedding),
+        precision,
     )
-    log.info("Encoded %d captions in %.1f s (stage %d)", len(captions), time.time() - t0, stage)
-    return features_artifact(state, captions["caption_id"], config, "text", stage, "caption_id")
+    log.info(
+        "Encoded %d captions in %.1f s (stage %d, %s)",
+        len(captions),
+        time.time() - t0,
+        stage,
+        precision,
+    )
+    return features_artifact(
+        state, captions["caption_id"], config, "text", stage, "caption_id", precision
+    )
 
 
 def select_caption_features(

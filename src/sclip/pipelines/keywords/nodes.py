@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 
 from sclip.features import encode_texts, features_artifact
-from sclip.pipelines.embedding.nodes import embedding_setup, show_progress
+from sclip.pipelines.embedding.nodes import embedding_precision, embedding_setup, show_progress
 from sclip.pseudo_labels.keywords import keyword_candidates, merge_vocabularies, yake_keywords
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,10 @@ def embed_keywords(
     config, encoder, device = embedding_setup(model, embedding)
     stage = encoder.first_trainable["text"]
     texts = keyword_texts(keyword_vocabulary["keyword"].tolist(), keywords.get("template"))
-    state = encode_texts(encoder, texts, 256, device, stage, show_progress(embedding))
+    precision = embedding_precision(embedding, device)
+    state = encode_texts(encoder, texts, 256, device, stage, show_progress(embedding), precision)
     artifact = features_artifact(
-        state, range(len(keyword_vocabulary)), config, "text", stage, "keyword_id"
+        state, range(len(keyword_vocabulary)), config, "text", stage, "keyword_id", precision
     )
     artifact["__metadata__"]["texts"] = texts  # what was encoded: part of a run's fingerprint
     return artifact
