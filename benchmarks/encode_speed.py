@@ -56,7 +56,7 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         encode_image_files(model, paths, batch_size, progress=False)
 
     @torch.no_grad()
-    def bare(m=model):
+    def bare(m=model, stop=stop):
         for i in range(0, len(pixels), batch_size):
             m.run_stages("image", pixels[i : i + batch_size], 0, stop)
 
@@ -64,7 +64,30 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         with nchw():
             bare(before)
 
-    t = best_of({"pipeline": pipeline, "bare": bare, "bare_nchw": bare_nchw}, repeats)
+    # conf/rsicd's prefix (all but the last two blocks) in fp32 and in the precision `auto`
+    # picks (`embedding.precision`), through the pipeline and bare, same images.
+    rsicd = build_model({"image_size": 224, "trainable": {"image": 2}}).eval()
+    auto = resolve_precision("auto", torch.device("cpu"))
+
+    def rsicd_pipeline(precision):
+        return encode_image_files(rsicd, paths, batch_size, progress=False, precision=precision)
+
+    def rsicd_bare():
+        with torch.autocast("cpu", torch.bfloat16, enabled=auto == "bf16"):
+            bare(rsicd, rsicd.first_trainable["image"])
+
+    t = best_of(
+        {
+            "pipeline": pipeline,
+            "bare": bare,
+            "bare_nchw": bare_nchw,
+            "rsicd_fp32": lambda: rsicd_pipeline("fp32"),
+            "rsicd_auto": lambda: rsicd_pipeline(auto),
+            "rsicd_bare_auto": rsicd_bare,
+        },
+        repeats,
+    )
+    fp32, low = rsicd_pipeline("fp32"), rsicd_pipeline(auto)
     return {
         "embedding_images": len(paths),
         "embedding_batch_size": batch_size,
@@ -73,6 +96,12 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         "embedding_ratio": t["bare"] / t["pipeline"],
         "embedding_bare_nchw_images_per_s": len(paths) / t["bare_nchw"],
         "embedding_nhwc_speedup": t["bare_nchw"] / t["bare"],
+        "embedding_precision": auto,
+        "embedding_rsicd_fp32_images_per_s": len(paths) / t["rsicd_fp32"],
+        "embedding_rsicd_images_per_s": len(paths) / t["rsicd_auto"],
+        "embedding_bf16_speedup": t["rsicd_fp32"] / t["rsicd_auto"],
+        "embedding_ratio_rsicd": t["rsicd_bare_auto"] / t["rsicd_auto"],
+        "embedding_bf16_relative_difference": ((low - fp32).norm() / fp32.norm()).item(),
     }
 
 

@@ -60,10 +60,10 @@ def run_once(
 ) -> tuple[dict, dict | None, dict]:
     """One `kedro run`; returns the comparison metrics, when it ran the pseudo-label quality
     report, and the seconds each node took."""
-    from sclip.settings import NODE_TIMES
-
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
+
+    from sclip.settings import NODE_TIMES
 
     params = {
         "split": {"seed": seed, "label_ratio": ratio},

@@ -7,7 +7,9 @@ repeats, best of them), so ratios hold on a noisy machine.
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
   over the bare encoder forward on in-memory uint8 tensors, same images and batch size;
   embedding_nhwc_speedup: the bare forward with the EfficientNet tower in NHWC (the default)
-  over the same forward in NCHW.
+  over the same forward in NCHW; embedding_bf16_speedup: conf/rsicd's prefix (all but the last
+  two blocks) through the pipeline in fp32 over the precision `auto` picks
+  (`embedding.precision`), embedding_ratio_rsicd the pipeline over the bare forward there.
 - selection_eval_speedup: the per-epoch val pass of RSICD training (1,027 images, last two
   image blocks) in fp32 NCHW (before) over NHWC in the precision `auto` picks (now).
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
@@ -135,6 +137,14 @@ def main(argv=None) -> int:
             f"frozen prefix NHWC vs NCHW: {result['embedding_bare_images_per_s']:.1f} vs "
             f"{result['embedding_bare_nchw_images_per_s']:.1f} img/s, "
             f"{result['embedding_nhwc_speedup']:.2f}x",
+            flush=True,
+        )
+        print(
+            f"conf/rsicd prefix: fp32 {result['embedding_rsicd_fp32_images_per_s']:.1f} img/s, "
+            f"{result['embedding_precision']} {result['embedding_rsicd_images_per_s']:.1f} img/s "
+            f"({result['embedding_bf16_speedup']:.2f}x; states differ by "
+            f"{result['embedding_bf16_relative_difference']:.3f} relative), pipeline over bare "
+            f"{result['embedding_ratio_rsicd']:.3f}",
             flush=True,
         )
         save("embedding")
