@@ -13,8 +13,8 @@ repeats, best of them), so ratios hold on a noisy machine.
 - selection_eval_speedup: the per-epoch val pass of RSICD training (1,027 images, last two
   image blocks) in fp32 NCHW (before) over NHWC in the precision `auto` picks (now).
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
-  losses) over clip_ft (256 paired: the same images per step), both from cached states, as the
-  median of same-round ratios; for the default heads-only training (300 rounds) at s = 100
+  losses) over clip_ft (256 paired: the same images per step), both from cached states, a new
+  batch each round as in training, as the median of same-round ratios; for the default heads-only training (300 rounds) at s = 100
   (ε = 0.01, the slowest OT), at s = 1/0.07 (where the offline model starts) and on one
   thread, the last two image blocks (conf/rsicd) and the whole image tower trained from
   pixels (128 px).
@@ -162,15 +162,19 @@ def main(argv=None) -> int:
         # Heads-only steps take ~10 ms and the same-round ratio scatters by ±10 % from round
         # to round on a shared host: 100 rounds per repeat keep its median steady (~10 s).
         rounds = 100 * args.repeats
-        heads = train_step({"image": "heads", "text": "heads"}, 224, rounds, plain_ot=True)
+        # 1,024 cached images, so that each round draws a new batch (step_batches); 128 px
+        # keeps their encoding short, and heads-only steps see only the pooled features.
+        heads = train_step({"image": "heads", "text": "heads"}, 128, rounds, plain_ot=True, n=1024)
         # At the s the offline model starts at and keeps in a short run (1/0.07 → 15.4 in
         # RSICD's 150 steps): ε = 1/s ≈ 0.07, conf/base's s_clip OT, needs far fewer iterations.
-        heads_start = train_step({"image": "heads", "text": "heads"}, 224, rounds, scale=1 / 0.07)
+        heads_start = train_step(
+            {"image": "heads", "text": "heads"}, 128, rounds, scale=1 / 0.07, n=1024
+        )
         # The same on one thread: what s_clip adds in work, without the serial parts (the OT's
         # loop, small ops) that leave the second core idle.
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        heads_one_thread = train_step({"image": "heads", "text": "heads"}, 224, rounds)
+        heads_one_thread = train_step({"image": "heads", "text": "heads"}, 128, rounds, n=1024)
         torch.set_num_threads(threads)
         blocks = train_step({"image": 2, "text": "heads"}, 224, args.repeats)
         full = train_step({"image": "all", "text": "heads"}, 128, args.repeats)
