@@ -16,6 +16,20 @@ def artifact(state):
     return features_artifact(state, [10, 11, 12, 13], ModelConfig(), "text", 7, "caption_id")
 
 
+def noise_images(folder, n: int, size: tuple[int, int]) -> list[str]:
+    """n PNG files of random pixels (height × width = size) in folder."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        path = folder / f"{i}.png"
+        Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    return paths
+
+
 def captions(ids):
     return pd.DataFrame({"caption_id": ids, "text": [f"caption {i}" for i in ids]})
 
@@ -59,17 +73,9 @@ def test_a_caption_without_features_is_a_clear_error():
 def test_image_encoding_is_the_same_with_and_without_prefetch(offline_model, tmp_path, monkeypatch):
     """Decoding in a background thread only where cores are left over; the states are the
     same either way, in the files' order."""
-    import numpy as np
-    from PIL import Image
-
     import sclip.features as features
 
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(5):
-        path = tmp_path / f"{i}.png"
-        Image.fromarray(rng.integers(0, 256, (70, 90, 3), dtype=np.uint8)).save(path)
-        paths.append(str(path))
+    paths = noise_images(tmp_path, 5, (70, 90))
     runs = {}
     for prefetch in (False, True):
         monkeypatch.setattr(features, "prefetch_decoding", lambda device, p=prefetch: p)
@@ -92,17 +98,9 @@ def test_prefetch_only_where_cores_are_left_over(monkeypatch):
 def test_bf16_prefix_gives_fp32_states_close_to_fp32_ones(offline_model, tmp_path):
     """embedding.precision bf16 runs the frozen prefix under autocast; the cached states stay
     fp32 (training and evaluation read them as such) and near the fp32 ones."""
-    import numpy as np
-    from PIL import Image
-
     from sclip.features import encode_image_files, encode_texts
 
-    rng = np.random.default_rng(1)
-    paths = []
-    for i in range(3):
-        path = tmp_path / f"{i}.png"
-        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(path)
-        paths.append(str(path))
+    paths = noise_images(tmp_path, 3, (64, 64))
     fp32 = encode_image_files(offline_model, paths, 2, progress=False)
     bf16 = encode_image_files(offline_model, paths, 2, progress=False, precision="bf16")
     assert bf16.dtype == torch.float32 and not torch.equal(bf16, fp32)
