@@ -38,6 +38,19 @@ def nchw():
         offline._channels_last = keep
 
 
+def caption_texts(limit: int) -> list[str]:
+    """RSICD's first captions when ../shared has it, else synthetic ones of about their length."""
+    rsicd = REPO.parent / "shared/datasets/rsicd"
+    if (rsicd / "dataset_rsicd.json").is_file():
+        from sclip.data.readers import read_karpathy_captions
+
+        corpus = read_karpathy_captions(
+            rsicd / "dataset_rsicd.json", rsicd / "RSICD_images", check_files=False
+        )
+        return corpus.captions["text"].head(limit).tolist()
+    return [f"many buildings and green trees are around a {i} lane road" for i in range(limit)]
+
+
 def nchw_model(params: dict):
     """The model of `params` with NCHW conv weights, for the side-by-side figures."""
     return build_model(params).to(memory_format=torch.contiguous_format)
@@ -65,12 +78,16 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
             bare(before)
 
     # conf/rsicd's prefix (all but the last two blocks) in fp32 and in the precision `auto`
-    # picks (`embedding.precision`), through the pipeline and bare, same images.
+    # picks (`embedding.precision`), through the pipeline and bare, same images; the states
+    # of the last timed call of each precision are kept for their difference.
     rsicd = build_model({"image_size": 224, "trainable": {"image": 2}}).eval()
     auto = resolve_precision("auto", torch.device("cpu"))
+    states = {}
 
     def rsicd_pipeline(precision):
-        return encode_image_files(rsicd, paths, batch_size, progress=False, precision=precision)
+        states[precision] = encode_image_files(
+            rsicd, paths, batch_size, progress=False, precision=precision
+        )
 
     def rsicd_bare():
         with torch.autocast("cpu", torch.bfloat16, enabled=auto == "bf16"):
@@ -87,7 +104,10 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         },
         repeats,
     )
-    fp32, low = rsicd_pipeline("fp32"), rsicd_pipeline(auto)
+    captions = caption_texts(len(paths) * 5)
+    caption_states = {
+        p: encode_texts(rsicd, captions, progress=False, precision=p) for p in {"fp32", auto}
+    }
     return {
         "embedding_images": len(paths),
         "embedding_batch_size": batch_size,
@@ -101,8 +121,16 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
         "embedding_rsicd_images_per_s": len(paths) / t["rsicd_auto"],
         "embedding_bf16_speedup": t["rsicd_fp32"] / t["rsicd_auto"],
         "embedding_ratio_rsicd": t["rsicd_bare_auto"] / t["rsicd_auto"],
-        "embedding_bf16_relative_difference": ((low - fp32).norm() / fp32.norm()).item(),
+        "embedding_bf16_relative_difference": relative_difference(states, auto),
+        "embedding_bf16_caption_relative_difference": relative_difference(caption_states, auto),
+        "embedding_bf16_captions": len(captions),
     }
+
+
+def relative_difference(states: dict, precision: str) -> float:
+    """‖states[precision] − states['fp32']‖ / ‖states['fp32']‖."""
+    fp32 = states["fp32"]
+    return ((states[precision] - fp32).norm() / fp32.norm()).item()
 
 
 def selection_eval(repeats: int, n: int = 1027) -> dict:

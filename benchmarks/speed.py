@@ -14,10 +14,12 @@ repeats, best of them), so ratios hold on a noisy machine.
   image blocks) in fp32 NCHW (before) over NHWC in the precision `auto` picks (now).
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
   losses) over clip_ft (256 paired: the same images per step), both from cached states, a new
-  batch each round as in training, as the median of same-round ratios; for the default heads-only training (300 rounds) at s = 100
-  (ε = 0.01, the slowest OT), at s = 1/0.07 (where the offline model starts) and on one
-  thread, the last two image blocks (conf/rsicd) and the whole image tower trained from
-  pixels (128 px).
+  batch each round as in training, as the median of same-round ratios; for the default
+  heads-only training (300 rounds) at s = 100 (ε = 0.01, the slowest OT), at s = 1/0.07
+  (where the offline model starts) and on one thread, the last two image blocks (conf/rsicd)
+  and the whole image tower trained from pixels (128 px). train_step_ot_iterations: s_clip's
+  OT iterations per step early and late in 300 steps on one batch repeated (how the ratio was
+  timed before) and on a new batch each step.
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
@@ -52,7 +54,13 @@ sys.path.insert(0, str(REPO / "src"))
 import torch  # noqa: E402
 from encode_speed import embedding, selection_eval  # noqa: E402
 from ot_speed import ot_dataset_level, ot_step  # noqa: E402
-from step_speed import _step_setup, precision_step, text_layer_step, train_step  # noqa: E402
+from step_speed import (  # noqa: E402
+    _step_setup,
+    ot_drift,
+    precision_step,
+    text_layer_step,
+    train_step,
+)
 from timing import machine  # noqa: E402
 
 
@@ -103,6 +111,7 @@ def main(argv=None) -> int:
             "embedding",
             "selection_eval",
             "train_step",
+            "ot_drift",
             "precision",
             "text_layer",
             "ot_step",
@@ -143,7 +152,8 @@ def main(argv=None) -> int:
             f"conf/rsicd prefix: fp32 {result['embedding_rsicd_fp32_images_per_s']:.1f} img/s, "
             f"{result['embedding_precision']} {result['embedding_rsicd_images_per_s']:.1f} img/s "
             f"({result['embedding_bf16_speedup']:.2f}x; states differ by "
-            f"{result['embedding_bf16_relative_difference']:.3f} relative), pipeline over bare "
+            f"{result['embedding_bf16_relative_difference']:.3f} relative, its captions by "
+            f"{result['embedding_bf16_caption_relative_difference']:.3f}), pipeline over bare "
             f"{result['embedding_ratio_rsicd']:.3f}",
             flush=True,
         )
@@ -211,6 +221,17 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("train_step")
+    if "ot_drift" not in args.skip:
+        drift = ot_drift(300)
+        result["train_step_ot_iterations"] = drift
+        print(
+            "s_clip OT iterations per step over 300 heads-only steps at s = 100 (first → last "
+            f"sixth, medians): one batch over and over {drift['one_batch']['first']:g} → "
+            f"{drift['one_batch']['last']:g}, a new batch each step "
+            f"{drift['new_batches']['first']:g} → {drift['new_batches']['last']:g}",
+            flush=True,
+        )
+        save("ot_drift")
     if "precision" not in args.skip:
         result.update(precision_step(args.repeats))
         print(

@@ -3,9 +3,12 @@ and compiled steps, and the cost of a trained text layer, all from cached states
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
+import statistics
 import time
+from contextlib import contextmanager
 
 import torch
 from timing import best_of, paired_ratio, timings
@@ -76,8 +79,8 @@ def step_batches(data: TrainData, count: int, size: int = 256) -> tuple[list, li
     """`count` rounds of batches, as training draws them: clip_ft `size` paired images, s_clip
     half of those plus `size` / 2 unpaired ones (the same images per step), a random caption
     of each. Distinct batches matter for s_clip: its OT's iterations depend on the batch, and
-    one batch trained on over and over grows harder to solve (41 → 91 iterations over 300
-    rounds of the heads-only setup) where no training run repeats a batch."""
+    one batch trained on over and over grows harder to solve (`ot_drift`) where no training run
+    repeats a batch."""
     g = torch.Generator().manual_seed(1)
     paired, unpaired, half = data.paired_images, data.unpaired_images, size // 2
     clip_ft, s_clip = [], []
@@ -132,6 +135,51 @@ def train_step(
     if plain_ot:
         result["s_clip_plain_ot_step_s"] = min(times["s_clip_plain_ot"])
         result["ratio_plain_ot"] = paired_ratio(times, "s_clip_plain_ot", "clip_ft")
+    return result
+
+
+@contextmanager
+def counted_ot_iterations():
+    """The per-step OT solver's iteration count of every call made inside the block."""
+    import sclip.pseudo_labels.ot as ot
+
+    solve, counts = ot.sinkhorn_overrelaxed, []
+
+    def counted(*args, **kwargs):
+        result = solve(*args, **kwargs)
+        counts.append(result.iterations)
+        return result
+
+    ot.sinkhorn_overrelaxed = counted
+    try:
+        yield counts
+    finally:
+        ot.sinkhorn_overrelaxed = solve
+
+
+def ot_drift(steps: int) -> dict:
+    """s_clip's OT iterations per step over `steps` heads-only steps at s = 100, on one batch
+    over and over (how train_step timed before) and on a new batch each step (now, as in
+    training), from the same start: medians of the first and the last sixth of the steps."""
+    model, data, bank = _step_setup({"image": "heads", "text": "heads"}, 128, n=1024)
+    _, mixed = step_batches(data, steps)
+    result = {}
+    for name, batches in (("one_batch", mixed[:1]), ("new_batches", mixed)):
+        run = _optimiser_step(
+            copy.deepcopy(model),
+            data,
+            make_method("s_clip", keywords=bank),
+            batches,
+            torch.device("cpu"),
+        )
+        with counted_ot_iterations() as counts:
+            for _ in range(steps):
+                run()
+        sixth = max(steps // 6, 1)
+        result[name] = {
+            "first": statistics.median(counts[:sixth]),
+            "last": statistics.median(counts[-sixth:]),
+        }
     return result
 
 
