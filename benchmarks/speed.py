@@ -4,8 +4,12 @@ repeats, best of them), so ratios hold on a noisy machine.
     python benchmarks/speed.py                       # embedding, train step, per-step and dataset OT
     python benchmarks/speed.py --rss                 # + peak RSS of `kedro run --env rsicd`
 
+- allocator_*_speedup: the frozen image prefix (128 images) and an s_clip step as conf/rsicd
+  trains it with glibc's default mmap/trim thresholds over the ones sclip sets at import
+  (src/sclip/allocator.py), same-round medians, with the page faults of each call.
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
-  over the bare encoder forward on in-memory uint8 tensors, same images and batch size;
+  over the bare encoder forward on in-memory uint8 tensors, same images and batch size, as the
+  median of same-round ratios over --embedding-rounds rounds (embedding_ratio_rounds: each);
   embedding_nhwc_speedup: the bare forward with the EfficientNet tower in NHWC (the default)
   over the same forward in NCHW; embedding_bf16_speedup: conf/rsicd's prefix (all but the last
   two blocks) through the pipeline in fp32 over the precision `auto` picks
@@ -52,6 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 import torch  # noqa: E402
+from alloc_speed import allocator  # noqa: E402
 from encode_speed import embedding, selection_eval  # noqa: E402
 from ot_speed import ot_dataset_level, ot_step  # noqa: E402
 from step_speed import (  # noqa: E402
@@ -104,10 +109,14 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=512, help="images for the embedding figure")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
+        "--embedding-rounds", type=int, default=5, help="rounds of the embedding figures"
+    )
+    parser.add_argument(
         "--skip",
         nargs="*",
         default=[],
         choices=[
+            "allocator",
             "embedding",
             "selection_eval",
             "train_step",
@@ -135,11 +144,28 @@ def main(argv=None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2))
 
+    if "allocator" not in args.skip:
+        result.update(allocator(args.repeats))
+        print(
+            f"glibc thresholds default vs sclip's: frozen prefix "
+            f"({result['allocator_prefix_images']} images) {result['allocator_prefix_default_s']:.2f}"
+            f" vs {result['allocator_prefix_kept_s']:.2f} s "
+            f"({result['allocator_prefix_speedup']:.2f}x; page faults "
+            f"{result['allocator_prefix_default_page_faults']} vs "
+            f"{result['allocator_prefix_kept_page_faults']}), conf/rsicd s_clip step "
+            f"{result['allocator_step_default_s']:.2f} vs {result['allocator_step_kept_s']:.2f} s "
+            f"({result['allocator_step_speedup']:.2f}x; page faults "
+            f"{result['allocator_step_default_page_faults']} vs "
+            f"{result['allocator_step_kept_page_faults']})",
+            flush=True,
+        )
+        save("allocator")
     if "embedding" not in args.skip:
-        result.update(embedding(args.images, 64, args.repeats))
+        result.update(embedding(args.images, 64, args.embedding_rounds))
         print(
             f"embedding: pipeline {result['embedding_pipeline_images_per_s']:.1f} img/s, bare "
-            f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f}",
+            f"{result['embedding_bare_images_per_s']:.1f} img/s, ratio {result['embedding_ratio']:.3f} "
+            f"(median; rounds {', '.join(f'{r:.2f}' for r in result['embedding_ratio_rounds'])})",
             flush=True,
         )
         print(

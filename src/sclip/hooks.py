@@ -14,6 +14,8 @@ from typing import Any
 import mlflow
 from kedro.framework.hooks import hook_impl
 
+from sclip.allocator import release_freed_memory
+
 log = logging.getLogger(__name__)
 
 # Catalog entry → artifact path in the MLflow run.
@@ -80,3 +82,16 @@ class NodeTimes:
         seconds = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
         self.seconds[node.name] = round(seconds, 2)
         log.info("Node %s took %.1f s", node.name, seconds)
+
+
+class ReleaseFreedMemory:
+    """Free heap pages go back to the kernel before each node and after the run: sclip keeps
+    freed tensor memory for reuse within a node (sclip/allocator.py), not across a whole run."""
+
+    @hook_impl
+    def before_node_run(self) -> None:
+        release_freed_memory()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        release_freed_memory()

@@ -1,0 +1,103 @@
+"""speed.py's allocator figure: the frozen prefix and a conf/rsicd training step with glibc's
+default malloc thresholds against those sclip sets at import (src/sclip/allocator.py).
+
+The thresholds only matter before the heap holds freed blocks, so each setting is timed in its
+own child process (SCLIP_KEEP_FREED_MEMORY=0 for the default), the two alternating round by
+round so that the ratio is a same-round one.
+
+    python benchmarks/alloc_speed.py --child     # one child: JSON of its seconds and faults
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from timing import paired_ratio
+
+HERE = Path(__file__).resolve().parent
+
+
+def allocator(repeats: int) -> dict:
+    """Seconds and page faults per call of the frozen prefix and the training step (`child`),
+    glibc's default thresholds against sclip's, over `repeats` rounds of two children."""
+    times: dict[str, list[float]] = {}
+    faults: dict[str, list[int]] = {}
+    for _ in range(repeats):
+        for setting, keep in (("default", "0"), ("kept", "1")):
+            env = {**os.environ, "SCLIP_KEEP_FREED_MEMORY": keep}
+            out = subprocess.run(
+                [sys.executable, str(HERE / "alloc_speed.py"), "--child"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            child = json.loads(out.strip().splitlines()[-1])
+            if child["kept"] != (keep == "1"):
+                raise RuntimeError(f"child with SCLIP_KEEP_FREED_MEMORY={keep} reports {child}")
+            for what in ("prefix", "step"):
+                times.setdefault(f"{what}_{setting}", []).append(child[f"{what}_s"])
+                faults.setdefault(f"{what}_{setting}", []).append(child[f"{what}_faults"])
+    return {
+        "allocator_prefix_images": child["prefix_images"],
+        **{f"allocator_{k}_s": min(v) for k, v in times.items()},
+        **{f"allocator_{k}_page_faults": min(v) for k, v in faults.items()},
+        "allocator_prefix_speedup": paired_ratio(times, "prefix_default", "prefix_kept"),
+        "allocator_step_speedup": paired_ratio(times, "step_default", "step_kept"),
+    }
+
+
+def child(n_images: int = 128, calls: int = 3) -> dict:
+    """The frozen image prefix over n_images RSICD images (batches of 64) and an s_clip step as
+    conf/rsicd trains it (last two image blocks, 128 + 512 images, the precision `auto` picks):
+    best of `calls` after a warm-up call, and the page faults of that best call."""
+    import torch
+    from encode_speed import image_files
+    from step_speed import _optimiser_step, _step_setup
+
+    import sclip
+    from sclip.data.images import load_pixels
+    from sclip.models import build_model
+    from sclip.training.loop import resolve_precision
+    from sclip.training.methods import make_method
+    from sclip.training.sampler import Batch
+
+    cpu = torch.device("cpu")
+    prefix = build_model({"image_size": 224}).eval()
+    pixels = load_pixels(image_files(n_images), 224)
+    stop = prefix.first_trainable["image"]
+
+    @torch.no_grad()
+    def forward():
+        for i in range(0, len(pixels), 64):
+            prefix.run_stages("image", pixels[i : i + 64], 0, stop)
+
+    model, data, bank = _step_setup({"image": 2, "text": "heads"}, 224, n=1024)
+    s_clip = make_method("s_clip", keywords=bank, unpaired_negatives=False, ot_epsilon=0.03)
+    batch = Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(512, 1024))
+    step = _optimiser_step(model, data, s_clip, batch, cpu, resolve_precision("auto", cpu))
+    result = {"kept": sclip.KEEPS_FREED_MEMORY, "prefix_images": len(pixels)}
+    for name, fn in (("prefix", forward), ("step", step)):
+        fn()  # warm-up: kernel selection, first allocations
+        best = None
+        for _ in range(calls):
+            f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+            fn()
+            t = time.perf_counter() - t0
+            if best is None or t < best[0]:
+                best = (t, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+        result[f"{name}_s"], result[f"{name}_faults"] = best
+    return result
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--child"]:
+        raise SystemExit("usage: alloc_speed.py --child (speed.py runs the figure)")
+    sys.path.insert(0, str(HERE.parent / "src"))
+    print(json.dumps(child()))
