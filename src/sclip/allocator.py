@@ -23,9 +23,14 @@ import sys
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-# mallopt takes an int: blocks below 2 GiB come from the heap, and up to 2 GiB free at its
-# top stays mapped; what a run frees is reused by its next step rather than returned.
-LIMIT = 2**31 - 1
+# Blocks below 512 MiB come from the heap: a batch of 64 at 224 px peaks at ~300 MB blocks
+# (EfficientNet's 6× expansion at 112 px). Larger, one-off blocks keep their own mmap and go
+# back on free: with the cap at 2 GiB a 1,024-image forward left 1.6–1.9 GB blocks in the heap,
+# fragmented it, and benchmarks/speed.py's text-layer figure was OOM-killed at 24 GB.
+MMAP_THRESHOLD = 512 * 2**20
+# Up to 2 GiB free at the heap's top stays mapped: at 512 MiB a forward pass's freed
+# activations were trimmed after every pass and faulted in again (the prefix 2.1× slower).
+TRIM_THRESHOLD = 2**31 - 1
 OPT_OUT = "SCLIP_KEEP_FREED_MEMORY"
 
 
@@ -45,7 +50,9 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     # Once freed blocks sit in the heap malloc serves from them whatever the thresholds say, so
     # this must run before the first large tensor: sclip/__init__.py calls it.
-    return bool(mallopt(M_MMAP_THRESHOLD, LIMIT)) and bool(mallopt(M_TRIM_THRESHOLD, LIMIT))
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
 
 
 def release_freed_memory() -> bool:

@@ -22,8 +22,9 @@ def load_image(path: str, size: int) -> np.ndarray:
             nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
             if (nw, nh) != (w, h):
                 img = img.resize((nw, nh), Image.Resampling.BICUBIC)
-            left, top = (nw - size) // 2, (nh - size) // 2
-            img = img.crop((left, top, left + size, top + size))
+            if (nw, nh) != (size, size):  # a no-op crop still copies every pixel
+                left, top = (nw - size) // 2, (nh - size) // 2
+                img = img.crop((left, top, left + size, top + size))
             return np.asarray(img, dtype=np.uint8)
     except FileNotFoundError:
         raise FileNotFoundError(f"Image file not found: {path}{_SKIP_HINT}") from None
