@@ -1,5 +1,6 @@
 """speed.py's allocator figure: the frozen prefix and a conf/rsicd training step with glibc's
-default malloc thresholds against those sclip sets at import (src/sclip/allocator.py).
+default malloc thresholds against sclip's kept freed memory, process wide
+(SCLIP_KEEP_FREED_MEMORY=1; src/sclip/allocator.py).
 
 The thresholds only matter before the heap holds freed blocks, so each setting is timed in its
 own child process (SCLIP_KEEP_FREED_MEMORY=0 for the default), the two alternating round by

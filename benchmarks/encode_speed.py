@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from timing import best_of, paired_ratio, timings
 
+from sclip.allocator import freed_memory_kept
 from sclip.features import encode_image_files, encode_texts
 from sclip.models import build_model, offline
 from sclip.training.loop import resolve_precision
@@ -70,8 +71,9 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
 
     @torch.no_grad()
     def bare(m=model, stop=stop):
-        for i in range(0, len(pixels), batch_size):
-            m.run_stages("image", pixels[i : i + batch_size], 0, stop)
+        with freed_memory_kept():  # as encode_image_files runs it
+            for i in range(0, len(pixels), batch_size):
+                m.run_stages("image", pixels[i : i + batch_size], 0, stop)
 
     def bare_nchw():
         with nchw():

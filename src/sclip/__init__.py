@@ -4,6 +4,6 @@ from sclip.allocator import keep_freed_memory
 
 __version__ = "0.1.0"
 
-# Before any tensor is allocated: every process that imports sclip (Kedro runs, the
-# distributed workers, notebooks, benchmarks) reuses freed activations (see allocator.py).
+# Before any tensor is allocated: with SCLIP_KEEP_FREED_MEMORY=1 every process that imports
+# sclip (Kedro runs, the distributed workers, notebooks) reuses freed memory (allocator.py).
 KEEPS_FREED_MEMORY = keep_freed_memory()

@@ -1,18 +1,20 @@
 """glibc malloc tuned so that freed tensor memory is reused instead of handed back to the
-kernel.
+kernel, where that is bounded.
 
 torch's CPU allocator does not cache: every activation is a fresh malloc. glibc serves blocks
 above its mmap threshold (128 KiB, rising to at most 32 MiB) with fresh mmaps and unmaps them
 on free, so each forward pass faults in and zeroes its activations page by page. On the 2-core
-host, 128 images through the frozen EfficientNet prefix took 4.8 s, 2.1 million page faults and
-more system than user time; with the threshold raised, 1.0–1.4 s and no faults
+host, 128 images through the frozen EfficientNet prefix took 3.8–4.6 s, 2.2 million page faults
+and more system than user time; with the thresholds raised, 0.8–0.9 s and no faults
 (benchmarks/speed.py, `allocator` figure). Intel's CPU guides reach the same end by preloading
 jemalloc or tcmalloc; mallopt needs no extra library.
 
-The cost: the heap keeps what a node freed, so a process holds its peak. The Kedro hook
-`ReleaseFreedMemory` hands free pages back after every node (`release_freed_memory`); within a
-node the steady state is bounded (a conf/rsicd s_clip step: 2.5 GB resident and 0.9 s a step,
-against 1.3 GB and 1.6 s with glibc's defaults).
+The cost is memory: the heap keeps what was freed, and varied block sizes fragment it. Process
+wide, a whole `kedro run --env rsicd` peaked at 15.5 GB instead of 3.2 GB (its training steps
+ran 2× faster). So by default only the frozen-prefix image encoding, whose batches all have
+one shape, keeps freed memory (`freed_memory_kept`), and the pages go back when it ends.
+SCLIP_KEEP_FREED_MEMORY=1 keeps it process wide (from `import sclip` on; a Kedro hook then hands
+free pages back before every node), =0 never.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from contextlib import contextmanager
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -31,34 +34,69 @@ MMAP_THRESHOLD = 512 * 2**20
 # Up to 2 GiB free at the heap's top stays mapped: at 512 MiB a forward pass's freed
 # activations were trimmed after every pass and faulted in again (the prefix 2.1× slower).
 TRIM_THRESHOLD = 2**31 - 1
-OPT_OUT = "SCLIP_KEEP_FREED_MEMORY"
+GLIBC_START = 128 * 2**10  # glibc's starting mmap and trim thresholds
+ENV = "SCLIP_KEEP_FREED_MEMORY"
 
 
-def keep_freed_memory() -> bool:
-    """Raise glibc's mmap and trim thresholds for this process; whether it was done.
+def mode() -> str:
+    """'process' (SCLIP_KEEP_FREED_MEMORY=1), 'off' (=0, or the user tunes malloc themselves:
+    MALLOC_* or GLIBC_TUNABLES set; or not glibc) or 'scoped' (the default)."""
+    value = os.environ.get(ENV, "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{ENV} must be 0, 1 or unset, got {value!r}")
+    own = "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ)
+    if value == "0" or own or _mallopt() is None:
+        return "off"
+    return "process" if value == "1" else "scoped"
 
-    Left alone where the user tunes malloc themselves (MALLOC_* or GLIBC_TUNABLES set), where
-    SCLIP_KEEP_FREED_MEMORY=0, and off glibc (macOS, Windows, musl)."""
-    if os.environ.get(OPT_OUT, "1") == "0" or not sys.platform.startswith("linux"):
-        return False
-    if "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ):
-        return False
+
+def _mallopt():
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
-        return False
+        return None
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    # Once freed blocks sit in the heap malloc serves from them whatever the thresholds say, so
-    # this must run before the first large tensor: sclip/__init__.py calls it.
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
-        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    return mallopt
+
+
+def _set_thresholds(mmap_threshold: int, trim_threshold: int) -> bool:
+    mallopt = _mallopt()
+    return (
+        mallopt is not None
+        and bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+        and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold))
     )
+
+
+def keep_freed_memory() -> bool:
+    """Process wide where SCLIP_KEEP_FREED_MEMORY=1: raise glibc's thresholds now; whether it
+    was done. sclip/__init__.py calls it before any tensor exists: once freed blocks sit in the
+    heap, malloc serves from them whatever the thresholds say."""
+    return mode() == "process" and _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
+
+
+@contextmanager
+def freed_memory_kept():
+    """Within the block freed memory is reused (in the default, scoped mode); after it the
+    thresholds return to glibc's starting values (fixed from then on, no longer adaptive) and
+    the free pages go back to the kernel."""
+    if mode() != "scoped":
+        yield
+        return
+    _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
+    try:
+        yield
+    finally:
+        _set_thresholds(GLIBC_START, GLIBC_START)
+        release_freed_memory()
 
 
 def release_freed_memory() -> bool:
     """Hand the heap's free pages back to the kernel (glibc's malloc_trim); whether any were.
     About a second after a 10 GB peak, milliseconds after a small one."""
-    if not sys.platform.startswith("linux"):
+    if _mallopt() is None:
         return False
     try:
         return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 from tqdm.auto import tqdm
 
+from sclip.allocator import freed_memory_kept
 from sclip.data.images import load_pixels
 from sclip.models import DualEncoder, ModelConfig
 from sclip.models.dual_encoder import (
@@ -74,12 +75,14 @@ def encode_image_files(
     chunks = _batches(len(paths), batch_size)
     batches = _pixel_batches(paths, chunks, size, prefetch_decoding(device))
     out = []
-    for pixels in tqdm(
-        batches, total=len(chunks), desc="embed images", unit="batch", disable=not progress
-    ):
-        with _autocast(device, precision):
-            state = model.run_stages("image", pixels.to(device), 0, stop)
-        out.append(state.float().cpu())
+    # One batch shape throughout: reusing freed activations is bounded here (allocator.py)
+    with freed_memory_kept():
+        for pixels in tqdm(
+            batches, total=len(chunks), desc="embed images", unit="batch", disable=not progress
+        ):
+            with _autocast(device, precision):
+                state = model.run_stages("image", pixels.to(device), 0, stop)
+            out.append(state.float().cpu())
     if not out:
         raise ValueError("No images to encode")
     return torch.cat(out)
