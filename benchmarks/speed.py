@@ -5,8 +5,8 @@ repeats, best of them), so ratios hold on a noisy machine.
     python benchmarks/speed.py --rss                 # + peak RSS of `kedro run --env rsicd`
 
 - allocator_*_speedup: the frozen image prefix (128 images) and an s_clip step as conf/rsicd
-  trains it with glibc's default mmap/trim thresholds over the ones sclip sets at import
-  (src/sclip/allocator.py), same-round medians, with the page faults of each call.
+  trains it with glibc's default mmap/trim thresholds over sclip's, kept process wide
+  (SCLIP_KEEP_FREED_MEMORY=1; src/sclip/allocator.py), same-round medians, with the page faults of each call.
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
   over the bare encoder forward on in-memory uint8 tensors, same images and batch size, as the
   median of same-round ratios over --embedding-rounds rounds (embedding_ratio_rounds: each);
