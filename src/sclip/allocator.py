@@ -20,6 +20,7 @@ free pages back before every node), =0 never.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 from contextlib import contextmanager
@@ -50,15 +51,23 @@ def mode() -> str:
     return "process" if value == "1" else "scoped"
 
 
-def _mallopt():
+@functools.cache
+def _glibc():
+    """glibc's handle, loaded once; None off glibc (macOS, Windows, musl)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+        libc.malloc_trim  # noqa: B018 - both must exist
     except (OSError, AttributeError):
         return None
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return mallopt
+    return libc
+
+
+def _mallopt():
+    libc = _glibc()
+    return None if libc is None else libc.mallopt
 
 
 def _set_thresholds(mmap_threshold: int, trim_threshold: int) -> bool:
@@ -96,9 +105,5 @@ def freed_memory_kept():
 def release_freed_memory() -> bool:
     """Hand the heap's free pages back to the kernel (glibc's malloc_trim); whether any were.
     About a second after a 10 GB peak, milliseconds after a small one."""
-    if _mallopt() is None:
-        return False
-    try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
-    except (OSError, AttributeError):
-        return False
+    libc = _glibc()
+    return libc is not None and bool(libc.malloc_trim(0))

@@ -85,8 +85,9 @@ class NodeTimes:
 
 
 class ReleaseFreedMemory:
-    """Free heap pages go back to the kernel before each node and after the run: sclip keeps
-    freed tensor memory for reuse within a node (sclip/allocator.py), not across a whole run."""
+    """Free heap pages go back to the kernel before each node and after the run: with
+    SCLIP_KEEP_FREED_MEMORY=1 freed tensor memory is kept for reuse within a node
+    (sclip/allocator.py), not across a whole run. Milliseconds where little is held."""
 
     @hook_impl
     def before_node_run(self) -> None:
