@@ -63,21 +63,22 @@ def embedding(n_images: int, batch_size: int, repeats: int) -> dict:
     model = build_model({"image_size": 224}).eval()
     before = nchw_model({"image_size": 224}).eval()
     paths = image_files(n_images)
-    pixels = load_pixels(paths, 224)
+    pixels = load_pixels(paths, 224)  # channels-last, as the pipeline decodes them
+    nchw_pixels = pixels.contiguous()  # NCHW memory throughout, as before the NHWC change
     stop = model.first_trainable["image"]
 
     def pipeline():
         encode_image_files(model, paths, batch_size, progress=False)
 
     @torch.no_grad()
-    def bare(m=model, stop=stop):
+    def bare(m=model, stop=stop, pixels=pixels):
         with freed_memory_kept():  # as encode_image_files runs it
             for i in range(0, len(pixels), batch_size):
                 m.run_stages("image", pixels[i : i + batch_size], 0, stop)
 
     def bare_nchw():
         with nchw():
-            bare(before)
+            bare(before, pixels=nchw_pixels)
 
     # conf/rsicd's prefix (all but the last two blocks) in fp32 and in the precision `auto`
     # picks (`embedding.precision`), through the pipeline and bare, same images; the states

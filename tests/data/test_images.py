@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from PIL import Image
 
 from sclip.data.corpus import CaptionCorpus
@@ -96,3 +97,36 @@ def test_skip_unreadable_with_nothing_readable_is_an_error(tmp_path):
     _, corrupt, truncated = _bad_images(tmp_path)
     with pytest.raises(ValueError, match="None of the 2 images can be read"):
         corpus_tables(_corpus([corrupt, truncated]), {"skip_unreadable": True})
+
+
+def _smooth_image(h, w, seed):
+    """A photo-like image: smooth gradients and blobs (noise would exaggerate rounding)."""
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    rng = np.random.default_rng(seed)
+    channels = [np.sin(rng.uniform(2, 9) * x + rng.uniform(2, 9) * y + c) for c in range(3)]
+    return ((np.stack(channels, -1) + 1) * 127.5).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shape", [(150, 150), (30, 50), (480, 640), (1000, 300)])
+def test_resize_matches_pil_bicubic_centre_crop(tmp_path, shape):
+    img = _smooth_image(*shape, seed=shape[0])
+    Image.fromarray(img).save(tmp_path / "a.png")
+    size = 64
+    h, w = shape
+    scale = size / min(h, w)
+    nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+    pil = Image.fromarray(img).resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (nw - size) // 2, (nh - size) // 2
+    expected = np.asarray(pil.crop((left, top, left + size, top + size))).astype(int)
+    assert np.abs(load_image(str(tmp_path / "a.png"), size).astype(int) - expected).max() <= 2
+
+
+def test_mixed_sizes_keep_their_order(tmp_path):
+    paths = []
+    for i, shape in enumerate([(30, 50), (90, 40), (30, 50), (32, 32)]):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(_smooth_image(*shape, seed=i)).save(paths[-1])
+    batch = load_pixels(paths, 16)
+    assert batch.shape == (4, 3, 16, 16)
+    for i, path in enumerate(paths):
+        assert torch.equal(batch[i], load_pixels([path], 16)[0])

@@ -56,15 +56,19 @@ def resolve_device(name: str) -> torch.device:
 
 
 def fast_bf16(device: torch.device) -> bool:
-    """Whether bf16 autocast is fast here: a CUDA device with bf16, or a CPU on which oneDNN
-    runs bf16 (AVX512/AMX). Elsewhere torch falls back to slow reference convolutions: an
-    RSICD step (last two image blocks) took 41 s in bf16 against 5.1 s in fp32 on an AVX2 CPU."""
+    """Whether bf16 autocast is fast here: a CUDA device with bf16, or a CPU with bf16 in its
+    instruction set (AVX512-BF16 or AMX). oneDNN also runs bf16 on plain AVX512 by converting
+    to fp32, which is slower than fp32 itself: conf/rsicd's frozen prefix ran at 0.67x of
+    fp32 so on an AVX512 Xeon without BF16, and with no AVX512 at all torch falls back to
+    reference convolutions (an RSICD step took 41 s in bf16 against 5.1 s in fp32 on AVX2)."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    try:  # torch's own test for its oneDNN bf16 paths (AVX512 BW/VL/DQ, or AMX)
-        return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # a torch build without it
+    if device.type != "cpu":
         return False
+    try:  # torch's CPU feature probes (private, present since 2.1)
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # an older torch: oneDNN's own (looser) test
+        return bool(getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)())
 
 
 def resolve_precision(
