@@ -12,8 +12,9 @@ repeats, best of them), so ratios hold on a noisy machine.
   median of same-round ratios over --embedding-rounds rounds (embedding_ratio_rounds: each);
   embedding_nhwc_speedup: the bare forward with the EfficientNet tower in NHWC (the default)
   over the same forward in NCHW; embedding_bf16_speedup: conf/rsicd's prefix (all but the last
-  two blocks) through the pipeline in fp32 over the precision `auto` picks
-  (`embedding.precision`), embedding_ratio_rsicd the pipeline over the bare forward there.
+  two blocks) through the pipeline in fp32 over bf16 (timed whatever `auto` picks),
+  embedding_ratio_rsicd the pipeline over the bare forward in the precision `auto` picks
+  (`embedding.precision`; embedding_precision).
 - selection_eval_speedup: the per-epoch val pass of RSICD training (1,027 images, last two
   image blocks) in fp32 NCHW (before) over NHWC in the precision `auto` picks (now).
 - train_step_ratio: step time of s_clip (128 paired + 128 unpaired, the default; OT + keyword
@@ -176,10 +177,11 @@ def main(argv=None) -> int:
         )
         print(
             f"conf/rsicd prefix: fp32 {result['embedding_rsicd_fp32_images_per_s']:.1f} img/s, "
-            f"{result['embedding_precision']} {result['embedding_rsicd_images_per_s']:.1f} img/s "
+            f"bf16 {result['embedding_rsicd_bf16_images_per_s']:.1f} img/s "
             f"({result['embedding_bf16_speedup']:.2f}x; states differ by "
             f"{result['embedding_bf16_relative_difference']:.3f} relative, its captions by "
-            f"{result['embedding_bf16_caption_relative_difference']:.3f}), pipeline over bare "
+            f"{result['embedding_bf16_caption_relative_difference']:.3f}); at auto "
+            f"({result['embedding_precision']}) pipeline over bare "
             f"{result['embedding_ratio_rsicd']:.3f}",
             flush=True,
         )

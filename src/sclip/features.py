@@ -106,7 +106,7 @@ def prefetch_decoding(device: str | torch.device) -> bool:
     """Whether decoding in a background thread overlaps the model: yes where a GPU runs it or
     torch leaves cores free. Where torch's threads fill every core, a decode thread only
     preempts them, which stalls each of their parallel regions: 256 RSICD images on 2 cores
-    ran at 0.87× the bare forward's rate with it, 1.06× without (decoding is ~1 ms an image)."""
+    ran at 0.87× the bare forward's rate with it, 1.06× without (decoding was ~1 ms an image)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return torch.device(device).type != "cpu" or torch.get_num_threads() < (cores or 1)
 
