@@ -303,6 +303,20 @@ def test_corrupt_checkpoint_names_the_file(tmp_path):
         run(epochs=1, checkpoint_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("avx512_bf16", "amx", "fast"),
+    [(False, False, False), (True, False, True), (False, True, True)],
+)
+def test_fast_bf16_on_cpu_needs_bf16_instructions(monkeypatch, avx512_bf16, amx, fast):
+    # oneDNN also "supports" bf16 on plain AVX512 by emulating it, slower than fp32
+    from sclip.training import loop
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert loop.fast_bf16(torch.device("cpu")) is fast
+
+
 def test_auto_precision_takes_bf16_only_where_it_is_fast(monkeypatch, caplog):
     from sclip.training import loop
 
