@@ -29,7 +29,6 @@ with torch.no_grad(), (freed_memory_kept() if sys.argv[1] == "scoped" else nullc
         before = faults()
         conv(x).relu().sum()
         rounds.append(faults() - before)
-after_scope = resident_mb()
 big = torch.ones(64 * 2**20)  # 256 MiB
 del big
 held = resident_mb()

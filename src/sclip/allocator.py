@@ -46,7 +46,7 @@ def mode() -> str:
     if value not in ("", "0", "1"):
         raise ValueError(f"{ENV} must be 0, 1 or unset, got {value!r}")
     own = "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ)
-    if value == "0" or own or _mallopt() is None:
+    if value == "0" or own or _glibc() is None:
         return "off"
     return "process" if value == "1" else "scoped"
 
@@ -65,17 +65,12 @@ def _glibc():
     return libc
 
 
-def _mallopt():
-    libc = _glibc()
-    return None if libc is None else libc.mallopt
-
-
 def _set_thresholds(mmap_threshold: int, trim_threshold: int) -> bool:
-    mallopt = _mallopt()
+    libc = _glibc()
     return (
-        mallopt is not None
-        and bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
-        and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold))
+        libc is not None
+        and bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+        and bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
     )
 
 

@@ -37,7 +37,8 @@ def resize_crop(pixels: torch.Tensor, size: int) -> torch.Tensor:
 
     torch's antialiased uint8 bicubic is PIL's filter (a = -0.5, same support when
     shrinking): within 2 levels of PIL's resize, and on a channels-last batch it ran 4.6x
-    faster than PIL image by image (0.15 vs 0.70 ms for RSICD's 150 → 224 on 2 cores)."""
+    faster than PIL image by image (0.15 vs 0.70 ms for RSICD's 150 → 224 on 2 cores, an ad
+    hoc timing; benchmarks/README.md, "Resize in torch")."""
     h, w = pixels.shape[-2:]
     nh, nw = resized_shape(h, w, size)
     if (nh, nw) != (h, w):
