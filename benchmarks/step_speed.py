@@ -64,7 +64,9 @@ def _optimiser_step(model, data, method, batch, device, precision="fp32", encode
     batches = itertools.cycle(batch if isinstance(batch, list) else [batch])
 
     def run():
-        step = _embed_batch(model, data, next(batches), device, 0, 1, precision, encode_image)
+        step = _embed_batch(
+            model, data, next(batches), device, 0, 1, precision, encode_image, method.text_bank()
+        )
         parts = method.losses(model, step)
         optimizer.zero_grad(set_to_none=True)
         sum(parts.values()).backward()

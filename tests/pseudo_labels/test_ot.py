@@ -166,3 +166,27 @@ def test_lean_sinkhorn_knopp_stops_on_a_zero_kernel_row_with_finite_scalings():
         pots = ot.sinkhorn(half, half, cost, 0.01, method="sinkhorn", numItermax=100)
     assert np.isfinite(ours).all()
     np.testing.assert_allclose(ours, pots)
+
+
+def test_per_step_plan_iterates_in_float32_only_where_that_is_safe(monkeypatch):
+    # float32 halves the matrix-vector products' time; it is taken only where the kernel
+    # stays far above float32's smallest numbers and `tol` far above its rounding.
+    import sclip.pseudo_labels.ot as ot_module
+
+    dtypes, solve = [], ot_module.sinkhorn_overrelaxed
+
+    def recorded(a, *args, **kwargs):
+        dtypes.append(a.dtype)
+        return solve(a, *args, **kwargs)
+
+    monkeypatch.setattr(ot_module, "sinkhorn_overrelaxed", recorded)
+    g = torch.Generator().manual_seed(3)
+    cost = 0.8 * torch.rand(128, 128, generator=g, dtype=torch.float64)
+    per_step = {"max_iter": 20000, "method": "sinkhorn_overrelaxed"}
+    fast = sinkhorn_plan(cost, 0.07, tol=1e-5, **per_step)
+    exact = sinkhorn_plan(cost, 0.07, tol=1e-12, **per_step)
+    sinkhorn_plan(cost, 0.01, tol=1e-5, **per_step)  # kernel down to e^-80: float64
+    assert [str(d) for d in dtypes] == ["float32", "float64", "float64"]
+    assert marginal_error(fast) < 1e-5
+    rows = fast / fast.sum(1, keepdim=True)
+    torch.testing.assert_close(rows, exact / exact.sum(1, keepdim=True), atol=1e-4, rtol=0)

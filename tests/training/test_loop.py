@@ -332,3 +332,66 @@ def test_auto_precision_takes_bf16_only_where_it_is_fast(monkeypatch, caplog):
     assert TrainConfig(precision="auto").precision == "auto"
     with pytest.raises(ValueError, match="training.precision"):
         TrainConfig(precision="fp16")
+
+
+def _counted(model, name):
+    """Wrap model.<name> to count its calls."""
+    calls, original = [], getattr(model, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    setattr(model, name, counted)
+    return calls
+
+
+def test_a_step_embeds_its_images_and_its_texts_in_one_forward_each():
+    from sclip.training.loop import _embed_batch
+    from sclip.training.methods import KeywordBank
+    from sclip.training.sampler import Batch
+
+    model, (data, _) = tiny_model(), data_and_eval()
+    g = torch.Generator().manual_seed(4)
+    bank = KeywordBank(torch.randn(5, 6, generator=g), 0, torch.ones(64 * 4, 5, dtype=torch.bool))
+    batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
+    images, texts = _counted(model, "encode_image"), _counted(model, "encode_text")
+    step = _embed_batch(model, data, batch, torch.device("cpu"), text_bank=bank)
+    assert len(images) == len(texts) == 1
+    with torch.no_grad():  # the same embeddings as separate forwards
+        torch.testing.assert_close(
+            step.paired_images, model.encode_image(data.image_state[batch.paired_images])
+        )
+        torch.testing.assert_close(
+            step.unpaired_images, model.encode_image(data.image_state[batch.unpaired_images])
+        )
+        torch.testing.assert_close(
+            step.captions, model.encode_text(data.text_state[batch.captions])
+        )
+        torch.testing.assert_close(step.keywords, model.encode_text(bank.state))
+
+
+def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
+    # Batch statistics would mix the two sets in one forward, so each gets its own, as
+    # before the joint forward existed.
+    from sclip.training.loop import _embed_batch, rows_independent
+    from sclip.training.sampler import Batch
+
+    g = torch.Generator().manual_seed(0)
+    head = torch.nn.Sequential(Projection(16, 8, g), torch.nn.BatchNorm1d(8))
+    model = DualEncoder(
+        ModelConfig(embed_dim=8),
+        [Frozen(6, 16, 1), head],
+        [Frozen(6, 16, 2), Projection(16, 8, g)],
+        tokenizer=None,
+    ).train()
+    assert not rows_independent(model, "image") and rows_independent(model, "text")
+    assert rows_independent(tiny_model(), "image")
+    data, _ = data_and_eval()
+    batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
+    images = _counted(model, "encode_image")
+    step = _embed_batch(model, data, batch, torch.device("cpu"))
+    assert len(images) == 2
+    with torch.no_grad():
+        alone = model.encode_image(data.image_state[batch.paired_images])
+    torch.testing.assert_close(step.paired_images, alone)

@@ -49,10 +49,11 @@ def sinkhorn_overrelaxed(
     `max_iter` iterations."""
     if not 1.0 <= max_omega < 2.0:
         raise ValueError(f"max_omega must be in [1, 2); got {max_omega}")
+    # Iterates in the inputs' dtype (float32 where the caller found it enough: _solver_dtype).
     kernel = np.exp(cost / -epsilon)
     kernel_t = np.ascontiguousarray(kernel.T)
-    u = np.full(a.shape[0], 1.0 / a.shape[0])
-    v = np.full(b.shape[0], 1.0 / b.shape[0])
+    u = np.full(a.shape[0], 1.0 / a.shape[0], dtype=a.dtype)
+    v = np.full(b.shape[0], 1.0 / b.shape[0], dtype=b.dtype)
     omega, fell_back = 1.0, False
     best_error, best, best_check, check = np.inf, (u, v), 0, 0
     previous = None

@@ -21,7 +21,7 @@ from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoin
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
 from sclip.training.distributed import average_gradients, gather, rank_and_world, shard
-from sclip.training.methods import StepInputs
+from sclip.training.methods import KeywordBank, StepInputs
 from sclip.training.optim import cosine_with_warmup, make_optimizer
 from sclip.training.sampler import PairedSampler
 
@@ -85,6 +85,15 @@ def resolve_precision(
             device.type,
         )
     return precision
+
+
+def rows_independent(model: DualEncoder, tower: str) -> bool:
+    """Whether a tower's trained stages embed each row on its own (no batch-norm statistics
+    in train mode), so that a batch's parts can share one forward pass."""
+    stages = list(model.stages(tower))[model.first_trainable[tower] :]
+    return not any(
+        isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for s in stages for m in s.modules()
+    )
 
 
 def seed_everything(seed: int) -> None:
@@ -194,6 +203,7 @@ def train(
     encode_image = model.encode_image
     if config.compile:
         encode_image = CompiledOrEager(model.encode_image, "the image tower")
+    bank = method.text_bank()
     for epoch in range(start_epoch, config.epochs):
         # Each epoch's batches are a function of (seed, epoch): a resumed epoch skips the
         # steps its checkpoint had done and continues with the same batches.
@@ -207,7 +217,9 @@ def train(
             leave=False,
         )
         for batch in batches:
-            step = _embed_batch(model, data, batch, device, rank, world, precision, encode_image)
+            step = _embed_batch(
+                model, data, batch, device, rank, world, precision, encode_image, bank
+            )
             parts = method.losses(model, step)
             loss = sum(parts.values())
             if not torch.isfinite(loss):
@@ -270,32 +282,65 @@ def _embed_batch(
     world: int = 1,
     precision: str = "fp32",
     encode_image: Callable | None = None,
+    text_bank: KeywordBank | None = None,
 ) -> StepInputs:
     """Embeddings of the global batch. With several processes each embeds its slice and the
     slices are all-gathered with gradient (rank order = the global batch's order). With
     precision 'bf16' the towers run under autocast and the embeddings come back as fp32.
-    encode_image replaces model.encode_image (e.g. compiled)."""
+    encode_image replaces model.encode_image (e.g. compiled). text_bank: the method's keyword
+    bank (`method.text_bank()`), embedded with the captions where they share one forward
+    (every rank embeds all of it; it is not gathered)."""
     encode_image = encode_image or model.encode_image
 
-    def embed(rows, state, stage, encode, what):
-        if world > 1:
-            rows = shard(rows, rank, world, what)
+    def encode(state, stage, encode):
         with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
-            emb = encode(state_to(trim_padding(index_state(state, rows)), device), stage)
-        return gather(emb.float())
+            return encode(state_to(trim_padding(state), device), stage)
 
-    unpaired = None
-    if len(batch.unpaired_images):
-        unpaired = embed(
-            batch.unpaired_images,
-            data.image_state,
-            data.image_stage,
-            encode_image,
-            "unpaired",
-        )
+    def local(rows, what):
+        return shard(rows, rank, world, what) if world > 1 else rows
+
+    images, image_stage = data.image_state, data.image_stage
+    paired = local(batch.paired_images, "paired")
+    unpaired = local(batch.unpaired_images, "unpaired") if len(batch.unpaired_images) else None
+    if unpaired is not None and rows_independent(model, "image"):
+        # One forward for both: the suffix sees each row alone, so the embeddings are the
+        # same, and a heads-only step saves a second pass and a gradient accumulation.
+        both = index_state(images, torch.cat([paired, unpaired]))
+        x, u = encode(both, image_stage, encode_image).split([len(paired), len(unpaired)])
+    else:
+        # Batch-norm in train mode: paired and unpaired images keep their own statistics.
+        # (Unpaired first, as always: the order random drop-connect masks are drawn in.)
+        u = None
+        if unpaired is not None:
+            u = encode(index_state(images, unpaired), image_stage, encode_image)
+        x = encode(index_state(images, paired), image_stage, encode_image)
+    captions = index_state(data.text_state, local(batch.captions, "paired"))
+    keywords = None
+    if _joins_captions(model, data, text_bank):
+        y, keywords = encode(
+            torch.cat([captions, text_bank.state.to(captions.device)]),
+            data.text_stage,
+            model.encode_text,
+        ).split([len(captions), len(text_bank.state)])
+        keywords = keywords.float()
+    else:
+        y = encode(captions, data.text_stage, model.encode_text)
     return StepInputs(
-        embed(batch.paired_images, data.image_state, data.image_stage, encode_image, "paired"),
-        embed(batch.captions, data.text_state, data.text_stage, model.encode_text, "paired"),
-        unpaired,
+        gather(x.float()),
+        gather(y.float()),
+        None if u is None else gather(u.float()),
         batch.captions.to(device),
+        keywords,
+    )
+
+
+def _joins_captions(model: DualEncoder, data: TrainData, bank: KeywordBank | None) -> bool:
+    """Whether a keyword bank can share the captions' forward: pooled (tensor) states entering
+    the same stage, and trained text stages that see each row alone."""
+    return (
+        bank is not None
+        and bank.stage == data.text_stage
+        and isinstance(bank.state, torch.Tensor)
+        and isinstance(data.text_state, torch.Tensor)
+        and rows_independent(model, "text")
     )

@@ -24,10 +24,19 @@ def contrastive_loss(
     extra_image_emb U, if given, are images without captions, used as extra negatives for
     text→image only."""
     x, y, u = _normalize(normalized, image_emb, text_emb, extra_image_emb)
-    target = torch.arange(x.shape[0], device=x.device)
-    images = x if u is None else torch.cat([x, u])
-    image_to_text = F.cross_entropy(scale * x @ y.T, target)
-    text_to_image = F.cross_entropy(scale * y @ images.T, target)
+    return contrastive_from_logits(scale * x @ y.T, None if u is None else scale * u @ y.T)
+
+
+def contrastive_from_logits(
+    logits: torch.Tensor, extra_logits: torch.Tensor | None = None
+) -> torch.Tensor:
+    """L_con from the image→text logits s·X Yᵀ [B×B] and, if given, s·U Yᵀ [N×B] of the
+    extra images. The text→image logits are their transpose: no second product, and a
+    method that has s·U Yᵀ for its caption loss shares it."""
+    target = torch.arange(logits.shape[0], device=logits.device)
+    images = logits if extra_logits is None else torch.cat([logits, extra_logits])
+    image_to_text = F.cross_entropy(logits, target)
+    text_to_image = F.cross_entropy(images.T, target)
     return 0.5 * (image_to_text + text_to_image)
 
 

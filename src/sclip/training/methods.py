@@ -16,10 +16,11 @@ from sclip.models import DualEncoder
 from sclip.models.dual_encoder import State, state_to
 from sclip.pseudo_labels.ot import caption_targets
 from sclip.training.losses import (
-    caption_loss,
     caption_text_loss,
+    contrastive_from_logits,
     contrastive_loss,
     keyword_loss,
+    soft_cross_entropy,
 )
 
 
@@ -32,6 +33,7 @@ class StepInputs:
     captions: torch.Tensor
     unpaired_images: torch.Tensor | None
     caption_rows: torch.Tensor | None = None
+    keywords: torch.Tensor | None = None  # the keyword bank's embeddings, if embedded already
 
 
 @dataclass
@@ -48,6 +50,11 @@ class Method:
 
     name: str
     uses_unpaired: bool
+
+    def text_bank(self) -> KeywordBank | None:
+        """Text states the method embeds every step (s_clip's keywords): the loop may embed
+        them together with the captions and hand them over in StepInputs.keywords."""
+        return None
 
     def settings(self) -> dict:
         """The method's plain settings (defaults included), e.g. to fingerprint a run."""
@@ -141,10 +148,11 @@ class CaptionPseudoLabel(Method):
     def _caption_losses(self, model, scale, x, y, u) -> dict[str, torch.Tensor]:
         """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached).
         `scale` is s, computed once per step for all the losses."""
-        extra = u if self.unpaired_negatives else None
-        out = {"contrastive": contrastive_loss(x, y, scale, extra, normalized=True)}
+        unpaired_logits = scale * u @ y.T  # s·U Yᵀ: L_cap's, and L_con's extra negatives
+        extra = unpaired_logits if self.unpaired_negatives else None
+        out = {"contrastive": contrastive_from_logits(scale * x @ y.T, extra)}
         self.last_targets = self.targets(model, u, x, normalized=True, scale=scale)
-        loss = caption_loss(u, y, scale, self.last_targets, normalized=True)
+        loss = soft_cross_entropy(unpaired_logits, self.last_targets)
         if self.caption_both_directions:
             reverse = caption_text_loss(y, u, scale, self.last_targets, normalized=True)
             loss = 0.5 * (loss + reverse)
@@ -169,6 +177,9 @@ class SClip(CaptionPseudoLabel):
         super().__init__("s_clip", "ot", **kwargs)
         self.keywords, self.keyword_weight = keywords, keyword_weight
 
+    def text_bank(self) -> KeywordBank | None:
+        return self.keywords if self.keyword_weight > 0 else None
+
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
         x, y, u = _normalized(step)
         scale = model.scale
@@ -176,7 +187,9 @@ class SClip(CaptionPseudoLabel):
         if self.keywords is not None and self.keyword_weight > 0:
             bank = self.keywords
             device = step.paired_images.device
-            keyword_emb = model.encode_text(state_to(bank.state, device), bank.stage)
+            keyword_emb = step.keywords
+            if keyword_emb is None:
+                keyword_emb = model.encode_text(state_to(bank.state, device), bank.stage)
             nearest = self.last_targets.argmax(dim=1)  # n(j): nearest paired image under P
             candidates = bank.candidates.to(device)[step.caption_rows[nearest]]
             out["keyword"] = self.keyword_weight * keyword_loss(
