@@ -20,7 +20,7 @@ the arithmetic (benchmarks/speed.py `ot_step`: 4.9 ms with POT's loop, 2.7 ms wi
 AVX2 CPU; 1.7 and 1.1 ms on an AVX512 one).
 The iterates are POT's; tests hold the two plans equal. s_clip's default per-step solver is
 "sinkhorn_overrelaxed" (overrelaxed.py): the same plan and stopping rule in ~5× fewer
-iterations at ε = 0.01."""
+iterations at ε = 0.01, in float32 where the kernel and `tol` allow (`_overrelaxed_plan`)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def sinkhorn_plan(
     norm over m columns is up to √m × the largest error, so for large plans its rule keeps
     iterating long after every marginal holds.
 
-    Computed in float64 without gradient; returned in the cost's dtype and device."""
+    Computed without gradient, in float64 (the over-relaxed solver in float32 where that is
+    safe: `_overrelaxed_plan`); returned in the cost's dtype and device."""
     if epsilon <= 0:
         raise ValueError(f"Sinkhorn regularisation epsilon must be positive; got {epsilon}")
     if method not in SOLVERS:
@@ -133,7 +134,7 @@ def _overrelaxed_plan(cost, epsilon, source_weights, target_weights, max_iter, t
     result = sinkhorn_overrelaxed(
         a.astype(dtype), b.astype(dtype), shifted.astype(dtype), epsilon, max_iter, tol
     )
-    return result.plan.astype(np.float64)
+    return result.plan.astype(np.float64, copy=False)
 
 
 def _np(weights: torch.Tensor) -> np.ndarray:
