@@ -292,9 +292,9 @@ def _embed_batch(
     (every rank embeds all of it; it is not gathered)."""
     encode_image = encode_image or model.encode_image
 
-    def encode(state, stage, encode):
+    def encode(state, stage, tower):
         with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
-            return encode(state_to(trim_padding(state), device), stage)
+            return tower(state_to(trim_padding(state), device), stage)
 
     def local(rows, what):
         return shard(rows, rank, world, what) if world > 1 else rows
@@ -322,7 +322,7 @@ def _embed_batch(
             data.text_stage,
             model.encode_text,
         ).split([len(captions), len(text_bank.state)])
-        keywords = keywords.float()
+        keywords = keywords.float()  # in the captions' precision (bf16 under autocast)
     else:
         y = encode(captions, data.text_stage, model.encode_text)
     return StepInputs(
