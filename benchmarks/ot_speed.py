@@ -5,6 +5,7 @@ Sinkhorn; and the per-step solvers' iteration counts."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -112,12 +113,25 @@ def step_iterations(draws: list, epsilon: float, options: dict) -> dict:
     }
 
 
+@contextmanager
+def float64_only():
+    """The per-step solver kept in float64 inside the block (for the float32 comparison)."""
+    import sclip.pseudo_labels.ot as ot
+
+    saved, ot.F32_SAFE = ot.F32_SAFE, -1.0
+    try:
+        yield
+    finally:
+        ot.F32_SAFE = saved
+
+
 def ot_step(model, data, repeats: int, batches: int = 16) -> dict:
     """Milliseconds of one s_clip caption target (128 unpaired × 128 paired of the train-step
     setup, s = 100) with the default solver (over-relaxed), POT's plain iteration in the lean
     loop and in POT's own, and POT's ε-scaling solver, side by side; and the iterations of the
-    plain and over-relaxed solvers over `batches` batches drawn from the setup's 512 images
-    (`model`, `data`: speed.py's heads-only step setup)."""
+    plain and over-relaxed solvers over `batches` batches drawn from the setup's 512 images;
+    and, over those batches at ε = 0.03, the float32 iteration where it is taken against
+    float64 (`model`, `data`: speed.py's heads-only step setup)."""
     cpu = torch.device("cpu")
 
     def embedded(batch):
@@ -143,7 +157,22 @@ def ot_step(model, data, repeats: int, batches: int = 16) -> dict:
             256 + torch.randperm(256, generator=g)[:128],
         )
         draws.append(embedded(Batch(paired, paired * 4, unpaired)))
+
+    # conf/rsicd's ε = 0.03: the over-relaxed solver in float32 where _per_step_plan finds it
+    # safe, against float64 forced, over the same draws.
+    def all_draws():
+        for u_, x_ in draws:
+            caption_targets(u_, x_, 0.03, **options)
+
+    def all_draws_float64():
+        with float64_only():
+            all_draws()
+
+    precision = best_of({"float32": all_draws, "float64": all_draws_float64}, repeats)
     return {
+        "ot_step_eps003_ms": 1e3 * precision["float32"] / len(draws),
+        "ot_step_eps003_float64_ms": 1e3 * precision["float64"] / len(draws),
+        "ot_step_eps003_float32_speedup": precision["float64"] / precision["float32"],
         "ot_step_ms": 1e3 * t["default"],
         "ot_step_solver": options["method"],
         "ot_step_plain_ms": 1e3 * t["plain"],

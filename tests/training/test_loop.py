@@ -374,7 +374,7 @@ def test_a_step_embeds_its_images_and_its_texts_in_one_forward_each():
 def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
     # Batch statistics would mix the two sets in one forward, so each gets its own, as
     # before the joint forward existed.
-    from sclip.training.loop import _embed_batch, rows_independent
+    from sclip.training.loop import _embed_batch
     from sclip.training.sampler import Batch
 
     g = torch.Generator().manual_seed(0)
@@ -385,8 +385,8 @@ def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
         [Frozen(6, 16, 2), Projection(16, 8, g)],
         tokenizer=None,
     ).train()
-    assert not rows_independent(model, "image") and rows_independent(model, "text")
-    assert rows_independent(tiny_model(), "image")
+    assert not model.rows_independent["image"] and model.rows_independent["text"]
+    assert tiny_model().rows_independent["image"]
     data, _ = data_and_eval()
     batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
     images = _counted(model, "encode_image")

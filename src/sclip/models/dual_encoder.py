@@ -99,6 +99,16 @@ class DualEncoder(nn.Module):
         for tower in TOWERS:
             for i, stage in enumerate(self.stages(tower)):
                 stage.requires_grad_(i >= self.first_trainable[tower])
+        # Whether a tower's trained stages embed each row on its own (no batch-norm statistics
+        # in train mode), so that a training step's parts can share one forward pass.
+        self.rows_independent = {
+            tower: not any(
+                isinstance(m, nn.modules.batchnorm._BatchNorm)
+                for stage in list(self.stages(tower))[self.first_trainable[tower] :]
+                for m in stage.modules()
+            )
+            for tower in TOWERS
+        }
 
     def stages(self, tower: str) -> nn.ModuleList:
         """The stage list of 'image' or 'text'; the last stage is the projection head."""

@@ -20,7 +20,7 @@ the arithmetic (benchmarks/speed.py `ot_step`: 4.9 ms with POT's loop, 2.7 ms wi
 AVX2 CPU; 1.7 and 1.1 ms on an AVX512 one).
 The iterates are POT's; tests hold the two plans equal. s_clip's default per-step solver is
 "sinkhorn_overrelaxed" (overrelaxed.py): the same plan and stopping rule in ~5× fewer
-iterations at ε = 0.01, in float32 where the kernel and `tol` allow (`_overrelaxed_plan`)."""
+iterations at ε = 0.01, in float32 where the kernel and `tol` allow (`_per_step_plan`)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def sinkhorn_plan(
     iterating long after every marginal holds.
 
     Computed without gradient, in float64 (the over-relaxed solver in float32 where that is
-    safe: `_overrelaxed_plan`); returned in the cost's dtype and device."""
+    safe: `_per_step_plan`); returned in the cost's dtype and device."""
     if epsilon <= 0:
         raise ValueError(f"Sinkhorn regularisation epsilon must be positive; got {epsilon}")
     if method not in SOLVERS:
@@ -77,22 +77,11 @@ def sinkhorn_plan(
         raise ValueError(f"relative_tol needs method 'sinkhorn' or 'sinkhorn_log'; got {method!r}")
     n, m = cost.shape
     c = cost.detach().double()
-    if method == "sinkhorn_overrelaxed" and relative_tol is None:
-        plan = _overrelaxed_plan(
-            c.cpu().numpy(), epsilon, source_weights, target_weights, max_iter, tol
+    if method in ("sinkhorn", "sinkhorn_overrelaxed") and relative_tol is None:
+        plan = _per_step_plan(
+            c.cpu().numpy(), epsilon, method, source_weights, target_weights, max_iter, tol
         )
         if plan is not None:
-            return torch.from_numpy(plan).to(device=cost.device, dtype=cost.dtype)
-        method = "sinkhorn_log"
-    if method == "sinkhorn" and relative_tol is None:
-        # The per-step path, all in NumPy: at 128 × 512 each torch call costs more than its
-        # arithmetic. The shift leaves the plan unchanged; the kernel starts at exp(0) = 1.
-        shifted = c.cpu().numpy()
-        shifted = shifted - shifted.min()
-        if shifted.max() / epsilon <= UNDERFLOW_SAFE:
-            a_np = np.full(n, 1.0 / n) if source_weights is None else _np(source_weights)
-            b_np = np.full(m, 1.0 / m) if target_weights is None else _np(target_weights)
-            plan = sinkhorn_knopp(a_np, b_np, shifted, epsilon, max_iter, tol)
             return torch.from_numpy(plan).to(device=cost.device, dtype=cost.dtype)
         method = "sinkhorn_log"
     c = c - c.min()  # a constant shift: same plan, kernel starts at exp(0) = 1
@@ -115,11 +104,13 @@ def sinkhorn_plan(
     return plan.to(cost.dtype)
 
 
-def _overrelaxed_plan(cost, epsilon, source_weights, target_weights, max_iter, tol):
-    """The per-step plan by the over-relaxed solver, or None where its kernel would underflow
-    in float64. Where the whole kernel stays above exp(−F32_SAFE) and `tol` is well above
-    float32 rounding, it iterates in float32: its matrix-vector products, most of an
-    iteration, take about half the time."""
+def _per_step_plan(cost, epsilon, method, source_weights, target_weights, max_iter, tol):
+    """The per-step path, all in NumPy (at 128 × 512 each torch call costs more than its
+    arithmetic); None where the exp-domain kernel would underflow in float64.
+
+    The over-relaxed solver iterates in float32 where the whole kernel stays above
+    exp(−F32_SAFE) and `tol` is well above float32 rounding: its matrix-vector products,
+    most of an iteration, take about half the time."""
     n, m = cost.shape
     shifted = cost - cost.min()  # the same plan; the kernel starts at exp(0) = 1
     reach = shifted.max() / epsilon
@@ -127,14 +118,15 @@ def _overrelaxed_plan(cost, epsilon, source_weights, target_weights, max_iter, t
         return None
     a = np.full(n, 1.0 / n) if source_weights is None else _np(source_weights)
     b = np.full(m, 1.0 / m) if target_weights is None else _np(target_weights)
+    if method == "sinkhorn":
+        return sinkhorn_knopp(a, b, shifted, epsilon, max_iter, tol)
     dtype = np.float64
     # The error's float32 floor is ~√m · max(b) · 1.2e-7; stop 100× above it, or never stop.
     if reach <= F32_SAFE and tol >= 100 * np.finfo(np.float32).eps * b.max() * np.sqrt(m):
         dtype = np.float32
-    result = sinkhorn_overrelaxed(
+    return sinkhorn_overrelaxed(
         a.astype(dtype), b.astype(dtype), shifted.astype(dtype), epsilon, max_iter, tol
-    )
-    return result.plan.astype(np.float64, copy=False)
+    ).plan
 
 
 def _np(weights: torch.Tensor) -> np.ndarray:

@@ -49,7 +49,7 @@ def sinkhorn_overrelaxed(
     `max_iter` iterations."""
     if not 1.0 <= max_omega < 2.0:
         raise ValueError(f"max_omega must be in [1, 2); got {max_omega}")
-    # Iterates in the inputs' dtype (float32 where ot._overrelaxed_plan found that safe).
+    # Iterates in the inputs' dtype (float32 where ot._per_step_plan found that safe).
     kernel = np.exp(cost / -epsilon)
     kernel_t = np.ascontiguousarray(kernel.T)
     u = np.full(a.shape[0], 1.0 / a.shape[0], dtype=a.dtype)

@@ -87,15 +87,6 @@ def resolve_precision(
     return precision
 
 
-def rows_independent(model: DualEncoder, tower: str) -> bool:
-    """Whether a tower's trained stages embed each row on its own (no batch-norm statistics
-    in train mode), so that a batch's parts can share one forward pass."""
-    stages = list(model.stages(tower))[model.first_trainable[tower] :]
-    return not any(
-        isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for s in stages for m in s.modules()
-    )
-
-
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 -- global state for third-party code
@@ -302,7 +293,7 @@ def _embed_batch(
     images, image_stage = data.image_state, data.image_stage
     paired = local(batch.paired_images, "paired")
     unpaired = local(batch.unpaired_images, "unpaired") if len(batch.unpaired_images) else None
-    if unpaired is not None and rows_independent(model, "image"):
+    if unpaired is not None and model.rows_independent["image"]:
         # One forward for both: the suffix sees each row alone, so the embeddings are the
         # same, and a heads-only step saves a second pass and a gradient accumulation.
         both = index_state(images, torch.cat([paired, unpaired]))
@@ -342,5 +333,5 @@ def _joins_captions(model: DualEncoder, data: TrainData, bank: KeywordBank | Non
         and bank.stage == data.text_stage
         and isinstance(bank.state, torch.Tensor)
         and isinstance(data.text_state, torch.Tensor)
-        and rows_independent(model, "text")
+        and model.rows_independent["text"]
     )
