@@ -59,7 +59,8 @@ def run_once(
     env: str, seed: int, ratio: float, methods: list[str], encode_features: bool, extra: dict
 ) -> tuple[dict, dict | None, dict]:
     """One `kedro run`; returns the comparison metrics, when it ran the pseudo-label quality
-    report, and the seconds each node took."""
+    report, the seconds each node took, and the nodes that continued from an earlier run's
+    checkpoint (same settings: `checkpoints.dir`), where they started."""
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
@@ -85,7 +86,8 @@ def run_once(
         session.run(node_names=nodes)
         catalog = session.load_context().catalog
         quality = catalog.load("pseudo_label_quality") if with_pseudo_labels else None
-        return catalog.load("comparison_metrics"), quality, dict(NODE_TIMES.seconds)
+        metrics = catalog.load("comparison_metrics")
+        return metrics, quality, dict(NODE_TIMES.seconds), dict(NODE_TIMES.resumed)
 
 
 def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> dict:
@@ -105,6 +107,18 @@ def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> di
     summary = summarise(values)
     add_mean_recall5(summary)
     return summary
+
+
+def resumed_note(resumed: dict) -> str:
+    """The wall-time caveat when trainings continued from earlier checkpoints ('' if none)."""
+    count = sum(len(nodes) for nodes in resumed.values())
+    if not count:
+        return ""
+    return (
+        f" {count} training(s) continued from checkpoints of an earlier run (`resumed` in the "
+        "JSON), so this is not the time of the whole benchmark: for that, point "
+        "`checkpoints.dir` at an empty folder (`--params '{\"checkpoints\": {\"dir\": …}}'`)."
+    )
 
 
 def main(argv=None) -> int:
@@ -141,17 +155,19 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     bootstrap_project(REPO)
     t0 = time.time()
-    per_run, quality, run_seconds, node_seconds = [], {}, {}, {}
+    per_run, quality, run_seconds, node_seconds, resumed = [], {}, {}, {}, {}
     first = not args.reuse_features
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
             t_run = time.time()
-            metrics, pl_quality, nodes = run_once(
+            metrics, pl_quality, nodes, continued = run_once(
                 args.env, seed, ratio, methods, first, args.params
             )
             run_seconds[f"seed{seed}@{ratio:g}"] = round(time.time() - t_run, 1)
             node_seconds[f"seed{seed}@{ratio:g}"] = nodes
+            if continued:
+                resumed[f"seed{seed}@{ratio:g}"] = continued
             first = False
             per_run.append((seed, ratio, metrics))
             if pl_quality is not None:
@@ -168,6 +184,9 @@ def main(argv=None) -> int:
         "wall_seconds": round(wall, 1),
         "run_seconds": run_seconds,
         "node_seconds": node_seconds,
+        # Trainings that continued from checkpoints of an earlier invocation (a killed
+        # benchmark, or the same settings run before): the wall time then lacks their work.
+        "resumed": resumed,
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -175,11 +194,10 @@ def main(argv=None) -> int:
     args.out.write_text(json.dumps(result, indent=2))
     title = f"{args.env}: test, mean ± std over seeds {args.seeds}"
     table = summary_markdown(result["test"])
-    args.out.with_suffix(".md").write_text(
-        f"# {title}\n\nWall time {wall / 60:.1f} min on {os.cpu_count()} CPUs.\n\n{table}"
-    )
+    timing = f"Wall time {wall / 60:.1f} min on {os.cpu_count()} CPUs.{resumed_note(resumed)}"
+    args.out.with_suffix(".md").write_text(f"# {title}\n\n{timing}\n\n{table}")
     summary_plot(result["test"], title).savefig(args.out.with_suffix(".png"), dpi=120)
-    print(f"\nwall time {wall / 60:.1f} min; {title}\n{table}")
+    print(f"\n{timing}\n{title}\n{table}")
     print(f"written: {args.out}, {args.out.with_suffix('.md')}, {args.out.with_suffix('.png')}")
     return 0
 

@@ -63,25 +63,32 @@ class TrackArtifacts:
 
 class NodeTimes:
     """Seconds per node of the last pipeline run, logged as each node ends: where a run's time
-    goes (benchmarks/seeds.py records them per run)."""
+    goes (benchmarks/seeds.py records them per run). Also the nodes whose output says they
+    continued from an earlier run's checkpoint (`resumed`: node → where), whose seconds are
+    then only the rest of the work."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.resumed: dict[str, dict] = {}
         self._started: dict[str, float] = {}
 
     @hook_impl
     def before_pipeline_run(self) -> None:
-        self.seconds, self._started = {}, {}
+        self.seconds, self.resumed, self._started = {}, {}, {}
 
     @hook_impl
     def before_node_run(self, node) -> None:
         self._started[node.name] = time.perf_counter()
 
     @hook_impl
-    def after_node_run(self, node) -> None:
+    def after_node_run(self, node, outputs: dict[str, Any]) -> None:
         seconds = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
         self.seconds[node.name] = round(seconds, 2)
         log.info("Node %s took %.1f s", node.name, seconds)
+        for data in outputs.values():
+            meta = data.get("__metadata__") if isinstance(data, dict) else None
+            if isinstance(meta, dict) and meta.get("resumed_from") is not None:
+                self.resumed[node.name] = meta["resumed_from"]
 
 
 class ReleaseFreedMemory:

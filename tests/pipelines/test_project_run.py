@@ -60,6 +60,7 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     project = make_project(tmp_path, TINY, TINY_DATA)
     run_kedro(project, monkeypatch)
     assert {"embed_images", "embed_captions"} <= set(NODE_TIMES.seconds)  # where time went
+    assert NODE_TIMES.resumed == {}  # every method trained from the start
     data = project / "data"
     for artifact in [
         "02_intermediate/images.parquet",
@@ -109,6 +110,8 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     latest = sorted((data / "08_reporting/metrics.json").glob("*/metrics.json"))[-1]
     assert set(json.loads(latest.read_text())) == {"untrained", "clip_ft"}
     assert "embed_images" not in NODE_TIMES.seconds  # each run's own nodes only
+    # clip_ft's settings are unchanged: its finished checkpoint returned, and that is recorded.
+    assert NODE_TIMES.resumed == {"clip_ft.train": {"epoch": 3, "step": 0}}
     assert NODE_TIMES.seconds and min(NODE_TIMES.seconds.values()) >= 0
 
 

@@ -205,6 +205,9 @@ def test_resume_continues_to_the_same_result(tmp_path):
     _, resumed, _ = run(epochs=4, checkpoint_dir=part_dir)
     _, again, _ = run(epochs=4, checkpoint_dir=part_dir)  # finished: returns the stored result
     assert again.history == resumed.history
+    assert full.resumed_from is None
+    assert resumed.resumed_from == {"epoch": 2, "step": 0}
+    assert again.resumed_from == {"epoch": 4, "step": 0}
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3, 4]
     for a, b in zip(full.history, resumed.history, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)

@@ -46,6 +46,10 @@ class TrainResult:
     state: dict[str, torch.Tensor]  # trainable state of the selected epoch
     history: list[dict] = field(default_factory=list)
     selected_epoch: int = 0
+    # Where this call picked up an earlier call's checkpoint ({"epoch": completed epochs,
+    # "step": steps into the next}); None when it trained from the start. A resumed run's
+    # time is not a whole run's (benchmarks/seeds.py reports it).
+    resumed_from: dict | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -161,7 +165,12 @@ def train(
         set_rng_state(ckpt["rng"])
         start_epoch, best = ckpt["epoch"], ckpt["best"]
         start_step, start_sums = ckpt.get("step_in_epoch", 0), ckpt.get("loss_sums", {})
-        result = TrainResult(ckpt["selected_state"], ckpt["history"], ckpt["selected_epoch"])
+        result = TrainResult(
+            ckpt["selected_state"],
+            ckpt["history"],
+            ckpt["selected_epoch"],
+            {"epoch": start_epoch, "step": start_step},
+        )
         log.info(
             "Resuming %s from %s at epoch %d/%d, step %d",
             method.name,

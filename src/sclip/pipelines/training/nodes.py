@@ -137,6 +137,7 @@ def train_method(
             "method": method,
             "training": config.to_dict(),
             "selected_epoch": result.selected_epoch,
+            "resumed_from": result.resumed_from,
         },
     }
     return artifact, result.history
