@@ -117,7 +117,7 @@ def resumed_note(resumed: dict) -> str:
     return (
         f" {count} training(s) continued from checkpoints of an earlier run (`resumed` in the "
         "JSON), so this is not the time of the whole benchmark: for that, point "
-        "`checkpoints.dir` at an empty folder (`--params '{\"checkpoints\": {\"dir\": …}}'`)."
+        '`checkpoints.dir` at an empty folder (`--params \'{"checkpoints": {"dir": …}}\'`).'
     )
 
 
