@@ -57,7 +57,7 @@ PSEUDO_LABEL_METHODS = {"hard_pl", "soft_pl", "s_clip"}
 
 def run_once(
     env: str, seed: int, ratio: float, methods: list[str], encode_features: bool, extra: dict
-) -> tuple[dict, dict | None, dict]:
+) -> tuple[dict, dict | None, dict, dict]:
     """One `kedro run`; returns the comparison metrics, when it ran the pseudo-label quality
     report, the seconds each node took, and the nodes that continued from an earlier run's
     checkpoint (same settings: `checkpoints.dir`), where they started."""
@@ -121,6 +121,79 @@ def resumed_note(resumed: dict) -> str:
     )
 
 
+ENCODING_NODES = ("embed_images", "embed_captions")
+
+
+def combine(base: dict, replacement: dict) -> dict:
+    """`base` (a seeds.py JSON) with the seeds of `replacement` (another, same runs) put in
+    place of its own: e.g. a seed rerun from scratch where the first run had resumed old
+    checkpoints. Summaries are recomputed; the wall time is base's, less its runs of the
+    replaced seeds, plus the replacement's, plus base's encoding where the replacement reused
+    the saved features."""
+    if replacement["runs"] != base["runs"] or not set(replacement["seeds"]) <= set(base["seeds"]):
+        raise ValueError(
+            f"Cannot combine: the replacement's runs {replacement['runs']} and seeds "
+            f"{replacement['seeds']} must be base's runs {base['runs']} and some of its seeds "
+            f"{base['seeds']}"
+        )
+    out = dict(base)
+    for split in ("test", "val"):
+        values = {}
+        for model, metrics in base[split].items():
+            for metric, summary in metrics.items():
+                if metric == "mean_r5_one":  # derived: recomputed below
+                    continue
+                v = list(summary["values"])
+                for j, seed in enumerate(replacement["seeds"]):
+                    v[base["seeds"].index(seed)] = replacement[split][model][metric]["values"][j]
+                values.setdefault(model, {})[metric] = v
+        out[split] = summarise(values)
+        add_mean_recall5(out[split])
+    replaced = {f"seed{seed}@" for seed in replacement["seeds"]}
+    old_runs = [k for k in base["run_seconds"] if k.startswith(tuple(replaced))]
+    encoding = 0.0
+    if not any(
+        n in ENCODING_NODES for nodes in replacement["node_seconds"].values() for n in nodes
+    ):
+        encoding = sum(
+            base["node_seconds"][k].get(n, 0.0) for k in old_runs for n in ENCODING_NODES
+        )
+    for key in ("pseudo_label_quality", "run_seconds", "node_seconds", "resumed"):
+        kept = {k: v for k, v in base.get(key, {}).items() if k not in old_runs}
+        out[key] = {**kept, **replacement.get(key, {})}
+    out["wall_seconds"] = round(
+        base["wall_seconds"]
+        - sum(base["run_seconds"][k] for k in old_runs)
+        + encoding
+        + replacement["wall_seconds"],
+        1,
+    )
+    out["combined_from"] = {
+        "base_wall_seconds": base["wall_seconds"],
+        "replacement_wall_seconds": replacement["wall_seconds"],
+        "replaced_seeds": replacement["seeds"],
+        "encoding_seconds_kept": round(encoding, 1),
+    }
+    return out
+
+
+def write_outputs(result: dict, out: Path) -> None:
+    """The JSON, a markdown table (with the wall time and its caveats) and a plot."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    title = f"{result['env']}: test, mean ± std over seeds {result['seeds']}"
+    table = summary_markdown(result["test"])
+    combined = " (two invocations combined: `combined_from` in the JSON)"
+    timing = (
+        f"Wall time {result['wall_seconds'] / 60:.1f} min on {result['machine']['cpus']} CPUs"
+        f"{combined if 'combined_from' in result else ''}.{resumed_note(result['resumed'])}"
+    )
+    out.with_suffix(".md").write_text(f"# {title}\n\n{timing}\n\n{table}")
+    summary_plot(result["test"], title).savefig(out.with_suffix(".png"), dpi=120)
+    print(f"\n{timing}\n{title}\n{table}")
+    print(f"written: {out}, {out.with_suffix('.md')}, {out.with_suffix('.png')}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -147,8 +220,19 @@ def main(argv=None) -> int:
         help="skip encoding images and captions: use the latest saved image_features and "
         "caption_features (same model settings)",
     )
+    parser.add_argument(
+        "--combine",
+        nargs=2,
+        type=Path,
+        metavar=("BASE", "REPLACEMENT"),
+        help="run nothing: write BASE's JSON with REPLACEMENT's seeds in place of its own",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.combine:
+        base, replacement = (json.loads(p.read_text()) for p in args.combine)
+        write_outputs(combine(base, replacement), args.out)
+        return 0
 
     from kedro.framework.startup import bootstrap_project
 
@@ -190,15 +274,7 @@ def main(argv=None) -> int:
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    title = f"{args.env}: test, mean ± std over seeds {args.seeds}"
-    table = summary_markdown(result["test"])
-    timing = f"Wall time {wall / 60:.1f} min on {os.cpu_count()} CPUs.{resumed_note(resumed)}"
-    args.out.with_suffix(".md").write_text(f"# {title}\n\n{timing}\n\n{table}")
-    summary_plot(result["test"], title).savefig(args.out.with_suffix(".png"), dpi=120)
-    print(f"\n{timing}\n{title}\n{table}")
-    print(f"written: {args.out}, {args.out.with_suffix('.md')}, {args.out.with_suffix('.png')}")
+    write_outputs(result, args.out)
     return 0
 
 
