@@ -2,6 +2,9 @@
 random init: speed does not depend on the weights) with CLIP's contrastive loss and AdamW,
 in bf16 autocast and in fp32, side by side; images/s, the achieved TFLOP/s (FLOPs of one step
 counted by torch's FlopCounterMode) and its fraction of the device's peak dense bf16 rate.
+Then the project's own training step on the same-sized model (backbone hf_clip from a local
+random-init checkpoint, everything trainable, bf16): s_clip against clip_ft at the same images
+per step, as step_speed.py measures it on the CPU (`gpu_train_step_ratio`).
 
     python benchmarks/gpu_speed.py                      # on a CUDA device; merges into speed.json
     python benchmarks/gpu_speed.py --device cpu --batch-size 2 --steps 1 --out /tmp/x.json  # smoke
@@ -106,6 +109,7 @@ def measure(device: torch.device, batch_size: int, steps: int, warmup: int) -> d
     return {
         "gpu_device": name,
         "gpu_date": time.strftime("%Y-%m-%d"),
+        "gpu_torch": torch.__version__,
         "gpu_model": "CLIP ViT-B/32 (transformers CLIPConfig defaults, random init)",
         "gpu_batch_size": batch_size,
         "gpu_step_s_bf16": best["bf16"],
@@ -115,6 +119,98 @@ def measure(device: torch.device, batch_size: int, steps: int, warmup: int) -> d
         "gpu_bf16_speedup": best["fp32"] / best["bf16"],
         "gpu_step_tflop": flops / 1e12,
         "gpu_tflops_bf16": flops / best["bf16"] / 1e12,
+    }
+
+
+def save_clip_b32(directory: Path) -> Path:
+    """A random-init ViT-B/32 CLIP saved like a hub checkpoint, with a character-level
+    tokenizer (build_hf_clip loads one; the step is fed token ids directly)."""
+    import string
+
+    from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    chars = list(string.ascii_lowercase + " ")
+    vocab = {c: i for i, c in enumerate(chars)}
+    vocab.update({c + "</w>": len(chars) + i for i, c in enumerate(chars)})
+    vocab.update({"<|startoftext|>": len(vocab), "<|endoftext|>": len(vocab) + 1})
+    (directory / "vocab.json").write_text(json.dumps(vocab))
+    (directory / "merges.txt").write_text("#version: 0.2\n")
+    CLIPTokenizer(str(directory / "vocab.json"), str(directory / "merges.txt")).save_pretrained(
+        directory
+    )
+    torch.manual_seed(0)
+    CLIPModel(CLIPConfig()).save_pretrained(directory)
+    return directory
+
+
+def method_setup(device: torch.device, batch_size: int, rounds: int):
+    """The project's ViT-B/32 model on `device`, cached inputs of 4 × batch_size random images
+    (half paired, four captions each), a 28-keyword bank, and `rounds` batches of each kind
+    (step_speed.step_batches): clip_ft `batch_size` paired images, s_clip half paired and half
+    unpaired. Captions: 32 random token ids, about an RSICD caption's length in CLIP's."""
+    import tempfile
+
+    from step_speed import step_batches
+
+    from sclip.models import build_model
+    from sclip.training.loop import TrainData
+    from sclip.training.methods import KeywordBank
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = build_model(
+            {"backbone": "hf_clip", "checkpoint": str(save_clip_b32(Path(tmp))), "trainable": "all"}
+        ).to(device)
+    g = torch.Generator().manual_seed(0)
+    n, length = 4 * batch_size, 32
+    vocab = 49408  # CLIPConfig's; the last id is its end-of-text token
+
+    def tokens(rows):
+        ids = torch.randint(0, vocab - 2, (rows, length), generator=g)
+        ids[:, -1] = vocab - 1  # the text pool reads the end-of-text position
+        return {"input_ids": ids, "attention_mask": torch.ones(rows, length, dtype=torch.long)}
+
+    data = TrainData(
+        torch.randint(0, 256, (n, 3, 224, 224), dtype=torch.uint8, generator=g),
+        0,
+        tokens(4 * n),
+        0,
+        torch.arange(n // 2),
+        [torch.arange(4 * i, 4 * i + 4) for i in range(n // 2)],
+        torch.arange(n // 2, n),
+    )
+    bank = KeywordBank(tokens(28), 0, torch.rand(4 * n, 28, generator=g) > 0.8)
+    paired_only, mixed = step_batches(data, rounds, size=batch_size)
+    return model, data, bank, paired_only, mixed
+
+
+def method_steps(device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+    """s_clip's and clip_ft's full fine-tuning steps through the training loop's own code
+    (_embed_batch, the methods' losses, AdamW), interleaved, a new batch each round."""
+    from step_speed import _optimiser_step
+    from timing import paired_ratio, timings
+
+    from sclip.training.methods import make_method
+
+    model, data, bank, paired_only, mixed = method_setup(device, batch_size, steps + warmup)
+    runs = {
+        "clip_ft": _optimiser_step(
+            model, data, make_method("clip_ft"), paired_only, device, "bf16"
+        ),
+        "s_clip": _optimiser_step(
+            model, data, make_method("s_clip", keywords=bank), mixed, device, "bf16"
+        ),
+    }
+    for _ in range(warmup):
+        for run in runs.values():
+            run()
+    times = timings(runs, steps)
+    return {
+        "gpu_train_step_model": "hf_clip ViT-B/32 (random init), trainable all, bf16 autocast",
+        "gpu_train_step_batch_size": batch_size,
+        "gpu_clip_ft_step_s": min(times["clip_ft"]),
+        "gpu_s_clip_step_s": min(times["s_clip"]),
+        "gpu_train_step_ratio": paired_ratio(times, "s_clip", "clip_ft"),
     }
 
 
@@ -138,6 +234,7 @@ def main(argv=None) -> int:
     )
     result["gpu_peak_tflops_bf16"] = peak
     result["gpu_peak_fraction"] = None if peak is None else result["gpu_tflops_bf16"] / peak
+    result.update(method_steps(device, args.batch_size, args.steps, args.warmup))
     print(json.dumps(result, indent=2), flush=True)
     merged = json.loads(args.out.read_text()) if args.out.exists() else {}
     merged.update(result)

@@ -40,6 +40,10 @@ def test_smoke_run_on_cpu_merges_into_the_results(gpu_speed, tmp_path):
     # 77 tokens; backward twice the forward: ~45 GFLOPs a pair.
     assert 20e-3 < result["gpu_step_tflop"] / 2 < 80e-3
     assert result["gpu_peak_fraction"] is None  # no peak known for a CPU
+    # the project's own s_clip and clip_ft steps on the same model, side by side
+    assert result["gpu_train_step_batch_size"] == 2
+    assert result["gpu_s_clip_step_s"] > 0 and result["gpu_clip_ft_step_s"] > 0
+    assert result["gpu_train_step_ratio"] > 0
 
 
 def test_cuda_requested_without_a_gpu_is_a_clear_error(gpu_speed, monkeypatch):

@@ -398,3 +398,42 @@ def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
     with torch.no_grad():
         alone = model.encode_image(data.image_state[batch.paired_images])
     torch.testing.assert_close(step.paired_images, alone)
+
+
+def test_token_level_keyword_bank_is_embedded_in_the_steps_precision(tiny_clip_dir):
+    """With a trained text tower the keywords cannot share the captions' forward; they still
+    get one of their own in the step's precision, not a fp32 forward inside the loss."""
+    from sclip.features import encode_texts
+    from sclip.models import build_model
+    from sclip.training.loop import _embed_batch
+    from sclip.training.methods import KeywordBank, make_method
+    from sclip.training.sampler import Batch
+
+    model = build_model(
+        {"backbone": "hf_clip", "checkpoint": str(tiny_clip_dir), "image_size": 32,
+         "trainable": "all"}
+    )  # fmt: skip
+    captions = [f"a {w} near a river" for w in ("farm", "port", "road", "park")]
+    texts = encode_texts(model, captions, progress=False)
+    assert isinstance(texts, dict)  # token-level states
+    g = torch.Generator().manual_seed(0)
+    data = TrainData(
+        torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g),
+        0, texts, 0, torch.arange(4), [torch.tensor([i]) for i in range(4)], torch.arange(4, 6),
+    )  # fmt: skip
+    bank = KeywordBank(
+        encode_texts(model, ["farm", "port", "river"], progress=False), 0, torch.ones(4, 3) > 0
+    )
+    method = make_method("s_clip", keywords=bank)
+    batch = Batch(torch.tensor([0, 1]), torch.tensor([0, 1]), torch.tensor([4, 5]))
+    cpu = torch.device("cpu")
+    full = _embed_batch(model, data, batch, cpu, text_bank=method.text_bank())
+    half = _embed_batch(model, data, batch, cpu, precision="bf16", text_bank=method.text_bank())
+    with torch.no_grad():
+        exact = model.encode_text(bank.state)
+    torch.testing.assert_close(full.keywords, exact)
+    assert half.keywords.dtype == torch.float32 and not torch.equal(half.keywords, exact)
+    torch.testing.assert_close(half.keywords, exact, rtol=0.05, atol=0.05)
+    calls = _counted(model, "encode_text")
+    assert set(method.losses(model, half)) == {"contrastive", "caption", "keyword"}
+    assert not calls  # the loss used the step's keyword embeddings

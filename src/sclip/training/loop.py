@@ -325,6 +325,8 @@ def _embed_batch(
         keywords = keywords.float()  # in the captions' precision (bf16 under autocast)
     else:
         y = encode(captions, data.text_stage, model.encode_text)
+        if text_bank is not None:  # token-level states: a forward of its own, same precision
+            keywords = encode(text_bank.state, text_bank.stage, model.encode_text).float()
     return StepInputs(
         gather(x.float()),
         gather(y.float()),
