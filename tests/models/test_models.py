@@ -215,11 +215,32 @@ def test_hf_clip_bad_checkpoint_names_parameter(tmp_path):
         ({"init_logit_scale": 0}, "model.init_logit_scale"),
         ({"init_logit_scale": "hot"}, "model.init_logit_scale"),
         ({"init_logit_scale": True}, "model.init_logit_scale"),
+        ({"attention": "flash"}, "model.attention"),
     ],
 )
 def test_model_config_errors_name_the_parameter(params, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig.from_params(params)
+
+
+@pytest.mark.parametrize("backbone", ["hf_clip", "offline"])
+def test_sdpa_attention_gives_the_eager_embeddings(backbone, tiny_clip_dir):
+    """`model.attention: sdpa` swaps the transformer layers' kernel, not the model: the same
+    text embeddings (padded texts, and the causal mask of CLIP's text tower) and a fingerprint
+    that tells the two apart (cached features differ by float rounding)."""
+    from sclip.features import encode_texts
+
+    params = {"backbone": backbone, "image_size": 32, "embed_dim": 16, "trainable": "all"}
+    if backbone == "hf_clip":
+        params["checkpoint"] = str(tiny_clip_dir)
+    eager = build_model(params).eval()
+    sdpa = build_model({**params, "attention": "sdpa"}).eval()
+    captions = ["a plane", "a river near farmland and many green trees", "storage tanks"]
+    tokens = encode_texts(eager, captions, progress=False)
+    with torch.no_grad():
+        torch.testing.assert_close(sdpa.encode_text(tokens), eager.encode_text(tokens))
+    assert "attention" not in eager.config.to_dict()  # earlier runs keep their fingerprints
+    assert sdpa.config.to_dict()["attention"] == "sdpa"
 
 
 def test_too_many_blocks_is_a_clear_error():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 BACKBONES = ("offline", "hf_clip")
+ATTENTION = ("eager", "sdpa")
 
 
 def parse_trainable(value: Any, name: str) -> int | str:
@@ -38,6 +39,10 @@ class ModelConfig:
     # The initial inverse temperature s of the contrastive logits; None: the backbone's own
     # (CLIP's trained s for hf_clip, CLIP's from-scratch 1/0.07 for the offline towers).
     init_logit_scale: float | None = None
+    # The transformer layers' attention kernel (transformers' attn_implementation): "eager",
+    # the results every table here was made with, or "sdpa", torch's fused
+    # scaled_dot_product_attention (fused kernels on a GPU; the same embeddings to ~1e-6).
+    attention: str = "eager"
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -55,6 +60,10 @@ class ModelConfig:
                 raise ValueError(
                     f"Parameter 'model.{name}' must be a positive integer; got {value!r}"
                 )
+        if self.attention not in ATTENTION:
+            raise ValueError(
+                f"Parameter 'model.attention' must be one of {ATTENTION}; got {self.attention!r}"
+            )
         s = self.init_logit_scale
         if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0):
             raise ValueError(
@@ -100,4 +109,5 @@ class ModelConfig:
             **(
                 {} if self.init_logit_scale is None else {"init_logit_scale": self.init_logit_scale}
             ),
+            **({} if self.attention == "eager" else {"attention": self.attention}),
         }

@@ -108,7 +108,7 @@ def build_hf_clip(config: ModelConfig) -> DualEncoder:
     from transformers import AutoTokenizer, CLIPModel
 
     try:
-        clip = CLIPModel.from_pretrained(config.checkpoint, attn_implementation="eager")
+        clip = CLIPModel.from_pretrained(config.checkpoint, attn_implementation=config.attention)
         hf_tokenizer = AutoTokenizer.from_pretrained(config.checkpoint)
     except OSError as err:
         raise ValueError(

