@@ -4,7 +4,8 @@ in bf16 autocast and in fp32, side by side; images/s, the achieved TFLOP/s (FLOP
 counted by torch's FlopCounterMode) and its fraction of the device's peak dense bf16 rate.
 Then the project's own training step on the same-sized model (backbone hf_clip from a local
 random-init checkpoint, everything trainable, bf16): s_clip against clip_ft at the same images
-per step, as step_speed.py measures it on the CPU (`gpu_train_step_ratio`).
+per step, as step_speed.py measures it on the CPU (`gpu_train_step_ratio`; `_sdpa`: with
+`model.attention: sdpa`), and each step's parts (`gpu_train_step_phases`).
 
     python benchmarks/gpu_speed.py                      # on a CUDA device; merges into speed.json
     python benchmarks/gpu_speed.py --device cpu --batch-size 2 --steps 1 --out /tmp/x.json  # smoke
@@ -16,6 +17,7 @@ tensor-core rates from the vendors' data sheets) or given with --peak-tflops."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -144,11 +146,12 @@ def save_clip_b32(directory: Path) -> Path:
     return directory
 
 
-def method_setup(device: torch.device, batch_size: int, rounds: int):
+def method_setup(device: torch.device, batch_size: int, rounds: int, attention: str = "eager"):
     """The project's ViT-B/32 model on `device`, cached inputs of 4 × batch_size random images
-    (half paired, four captions each), a 28-keyword bank, and `rounds` batches of each kind
-    (step_speed.step_batches): clip_ft `batch_size` paired images, s_clip half paired and half
-    unpaired. Captions: 32 random token ids, about an RSICD caption's length in CLIP's."""
+    (half paired, four captions each), a 100-keyword bank (conf/base's vocabulary size), and
+    `rounds` batches of each kind (step_speed.step_batches): clip_ft `batch_size` paired
+    images, s_clip half paired and half unpaired. Random token ids: 32 a caption, about an
+    RSICD caption's length in CLIP's tokens, 6 a keyword (one to four words)."""
     import tempfile
 
     from step_speed import step_batches
@@ -158,14 +161,14 @@ def method_setup(device: torch.device, batch_size: int, rounds: int):
     from sclip.training.methods import KeywordBank
 
     with tempfile.TemporaryDirectory() as tmp:
-        model = build_model(
-            {"backbone": "hf_clip", "checkpoint": str(save_clip_b32(Path(tmp))), "trainable": "all"}
-        ).to(device)
+        checkpoint = str(save_clip_b32(Path(tmp)))
+        params = {"backbone": "hf_clip", "checkpoint": checkpoint, "trainable": "all"}
+        model = build_model({**params, "attention": attention}).to(device)
     g = torch.Generator().manual_seed(0)
-    n, length = 4 * batch_size, 32
+    n, keywords = 4 * batch_size, 100
     vocab = 49408  # CLIPConfig's; the last id is its end-of-text token
 
-    def tokens(rows):
+    def tokens(rows, length):
         ids = torch.randint(0, vocab - 2, (rows, length), generator=g)
         ids[:, -1] = vocab - 1  # the text pool reads the end-of-text position
         return {"input_ids": ids, "attention_mask": torch.ones(rows, length, dtype=torch.long)}
@@ -173,45 +176,120 @@ def method_setup(device: torch.device, batch_size: int, rounds: int):
     data = TrainData(
         torch.randint(0, 256, (n, 3, 224, 224), dtype=torch.uint8, generator=g),
         0,
-        tokens(4 * n),
+        tokens(4 * n, 32),
         0,
         torch.arange(n // 2),
         [torch.arange(4 * i, 4 * i + 4) for i in range(n // 2)],
         torch.arange(n // 2, n),
     )
-    bank = KeywordBank(tokens(28), 0, torch.rand(4 * n, 28, generator=g) > 0.8)
+    bank = KeywordBank(tokens(keywords, 6), 0, torch.rand(4 * n, keywords, generator=g) > 0.95)
     paired_only, mixed = step_batches(data, rounds, size=batch_size)
     return model, data, bank, paired_only, mixed
 
 
-def method_steps(device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+def phase_times(model, data, method, batches, device) -> dict[str, float]:
+    """Median milliseconds of each part of a step (embedding, losses with the OT, backward,
+    AdamW), the device synchronised between parts: where a method's extra time goes. The
+    synchronisations cost overlap, so the parts add up to more than a step."""
+    import statistics
+
+    import sclip.training.methods as methods
+    from sclip.training.config import TrainConfig
+    from sclip.training.loop import _embed_batch
+    from sclip.training.optim import make_optimizer
+
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-5))
+    solve, ot_ms = methods.caption_targets, []
+
+    def timed_solve(*args, **kwargs):
+        sync()
+        t = time.perf_counter()
+        plan = solve(*args, **kwargs)
+        ot_ms.append(1e3 * (time.perf_counter() - t))
+        return plan
+
+    rows = []
+    methods.caption_targets = timed_solve
+    try:
+        for batch in batches:
+            marks = [time.perf_counter()]
+            step = _embed_batch(model, data, batch, device, 0, 1, "bf16", None, method.text_bank())
+            sync()
+            marks.append(time.perf_counter())
+            loss = sum(method.losses(model, step).values())
+            sync()
+            marks.append(time.perf_counter())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            sync()
+            marks.append(time.perf_counter())
+            optimizer.step()
+            sync()
+            marks.append(time.perf_counter())
+            rows.append([1e3 * (b - a) for a, b in itertools.pairwise(marks)])
+    finally:
+        methods.caption_targets = solve
+    parts = ("embed", "losses", "backward", "optimizer")
+    out = {f"{p}_ms": statistics.median(r[i] for r in rows) for i, p in enumerate(parts)}
+    if ot_ms:
+        out["ot_ms"] = statistics.median(ot_ms)
+    return out
+
+
+def method_steps(
+    device: torch.device,
+    batch_size: int,
+    steps: int,
+    warmup: int,
+    attentions: tuple[str, ...] = ("eager", "sdpa"),
+) -> dict:
     """s_clip's and clip_ft's full fine-tuning steps through the training loop's own code
-    (_embed_batch, the methods' losses, AdamW), interleaved, a new batch each round."""
+    (_embed_batch, the methods' losses, AdamW), interleaved, a new batch each round; with
+    eager attention (the default) and with `model.attention: sdpa`; then each step in parts."""
     from step_speed import _optimiser_step
     from timing import paired_ratio, timings
 
     from sclip.training.methods import make_method
 
-    model, data, bank, paired_only, mixed = method_setup(device, batch_size, steps + warmup)
-    runs = {
-        "clip_ft": _optimiser_step(
-            model, data, make_method("clip_ft"), paired_only, device, "bf16"
-        ),
-        "s_clip": _optimiser_step(
-            model, data, make_method("s_clip", keywords=bank), mixed, device, "bf16"
-        ),
-    }
-    for _ in range(warmup):
-        for run in runs.values():
-            run()
-    times = timings(runs, steps)
-    return {
+    out = {
         "gpu_train_step_model": "hf_clip ViT-B/32 (random init), trainable all, bf16 autocast",
         "gpu_train_step_batch_size": batch_size,
-        "gpu_clip_ft_step_s": min(times["clip_ft"]),
-        "gpu_s_clip_step_s": min(times["s_clip"]),
-        "gpu_train_step_ratio": paired_ratio(times, "s_clip", "clip_ft"),
     }
+    for attention in attentions:
+        model, data, bank, paired_only, mixed = method_setup(
+            device, batch_size, steps + warmup, attention
+        )
+        methods = {
+            "clip_ft": make_method("clip_ft"),
+            "s_clip": make_method("s_clip", keywords=bank),
+        }
+        batches = {"clip_ft": paired_only, "s_clip": mixed}
+        runs = {
+            k: _optimiser_step(model, data, m, batches[k], device, "bf16")
+            for k, m in methods.items()
+        }
+        for _ in range(warmup):
+            for run in runs.values():
+                run()
+        times = timings(runs, steps)
+        suffix = "" if attention == "eager" else "_sdpa"
+        out.update(
+            {
+                f"gpu_clip_ft_step_s{suffix}": min(times["clip_ft"]),
+                f"gpu_s_clip_step_s{suffix}": min(times["s_clip"]),
+                f"gpu_train_step_ratio{suffix}": paired_ratio(times, "s_clip", "clip_ft"),
+            }
+        )
+        if attention == "eager":
+            out["gpu_train_step_phases"] = {
+                k: phase_times(model, data, m, batches[k][:steps], device)
+                for k, m in methods.items()
+            }
+        del model, runs
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    return out
 
 
 def main(argv=None) -> int:
@@ -222,6 +300,9 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--attentions", nargs="+", default=["eager", "sdpa"], choices=["eager", "sdpa"]
+    )
     parser.add_argument("--peak-tflops", type=float, default=None, help="the device's bf16 peak")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/speed.json")
     args = parser.parse_args(argv)
@@ -234,7 +315,9 @@ def main(argv=None) -> int:
     )
     result["gpu_peak_tflops_bf16"] = peak
     result["gpu_peak_fraction"] = None if peak is None else result["gpu_tflops_bf16"] / peak
-    result.update(method_steps(device, args.batch_size, args.steps, args.warmup))
+    result.update(
+        method_steps(device, args.batch_size, args.steps, args.warmup, tuple(args.attentions))
+    )
     print(json.dumps(result, indent=2), flush=True)
     merged = json.loads(args.out.read_text()) if args.out.exists() else {}
     merged.update(result)

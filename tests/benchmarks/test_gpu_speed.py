@@ -31,6 +31,7 @@ def test_smoke_run_on_cpu_merges_into_the_results(gpu_speed, tmp_path):
     out = tmp_path / "speed.json"
     out.write_text(json.dumps({"embedding_ratio": 1.0}))
     args = ["--device", "cpu", "--batch-size", "2", "--steps", "1", "--warmup", "0"]
+    args += ["--attentions", "eager"]  # sdpa's steps: the same code with another kernel
     assert gpu_speed.main([*args, "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["embedding_ratio"] == 1.0  # figures of other scripts are kept
@@ -44,6 +45,10 @@ def test_smoke_run_on_cpu_merges_into_the_results(gpu_speed, tmp_path):
     assert result["gpu_train_step_batch_size"] == 2
     assert result["gpu_s_clip_step_s"] > 0 and result["gpu_clip_ft_step_s"] > 0
     assert result["gpu_train_step_ratio"] > 0
+    phases = result["gpu_train_step_phases"]
+    assert set(phases["clip_ft"]) == {"embed_ms", "losses_ms", "backward_ms", "optimizer_ms"}
+    assert set(phases["s_clip"]) == set(phases["clip_ft"]) | {"ot_ms"}  # the OT was timed
+    assert all(v > 0 for p in phases.values() for v in p.values())
 
 
 def test_cuda_requested_without_a_gpu_is_a_clear_error(gpu_speed, monkeypatch):
