@@ -91,6 +91,8 @@ def step_flops(step) -> int:
 
 
 def measure(device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+    import transformers
+
     model = clip_model(device)
     runs = {p: make_step(model, batch_size, p, device) for p in ("bf16", "fp32")}
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -112,6 +114,8 @@ def measure(device: torch.device, batch_size: int, steps: int, warmup: int) -> d
         "gpu_device": name,
         "gpu_date": time.strftime("%Y-%m-%d"),
         "gpu_torch": torch.__version__,
+        "gpu_cuda": torch.version.cuda,
+        "gpu_transformers": transformers.__version__,
         "gpu_model": "CLIP ViT-B/32 (transformers CLIPConfig defaults, random init)",
         "gpu_batch_size": batch_size,
         "gpu_step_s_bf16": best["bf16"],
@@ -292,6 +296,18 @@ def method_steps(
     return out
 
 
+def save(result: dict, out: Path) -> None:
+    """Print `result` and merge it into `out`, replacing every earlier `gpu_*` figure (all of
+    them come from one run and one device) and keeping the other scripts' figures."""
+    print(json.dumps(result, indent=2), flush=True)
+    earlier = json.loads(out.read_text()) if out.exists() else {}
+    merged = {k: v for k, v in earlier.items() if not k.startswith("gpu_")}
+    merged.update(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merged, indent=2))
+    print(f"written: {out}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -315,15 +331,11 @@ def main(argv=None) -> int:
     )
     result["gpu_peak_tflops_bf16"] = peak
     result["gpu_peak_fraction"] = None if peak is None else result["gpu_tflops_bf16"] / peak
+    save(result, args.out)  # the bare figures stay should the project's steps fail
     result.update(
         method_steps(device, args.batch_size, args.steps, args.warmup, tuple(args.attentions))
     )
-    print(json.dumps(result, indent=2), flush=True)
-    merged = json.loads(args.out.read_text()) if args.out.exists() else {}
-    merged.update(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(merged, indent=2))
-    print(f"written: {args.out}")
+    save(result, args.out)
     return 0
 
 

@@ -29,12 +29,13 @@ def test_unknown_device_has_no_peak(gpu_speed):
 
 def test_smoke_run_on_cpu_merges_into_the_results(gpu_speed, tmp_path):
     out = tmp_path / "speed.json"
-    out.write_text(json.dumps({"embedding_ratio": 1.0}))
+    out.write_text(json.dumps({"embedding_ratio": 1.0, "gpu_train_step_note": "an old run's"}))
     args = ["--device", "cpu", "--batch-size", "2", "--steps", "1", "--warmup", "0"]
     args += ["--attentions", "eager"]  # sdpa's steps: the same code with another kernel
     assert gpu_speed.main([*args, "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["embedding_ratio"] == 1.0  # figures of other scripts are kept
+    assert "gpu_train_step_note" not in result  # an earlier GPU run's are not
     assert result["gpu_device"] == "cpu" and result["gpu_date"]
     assert result["gpu_images_per_s_bf16"] > 0 and result["gpu_images_per_s_fp32"] > 0
     # ViT-B/32's forward is ~9 GFLOPs an image (4.4 G multiply-adds), the text tower's ~6 at
