@@ -271,6 +271,13 @@ def main(argv=None) -> int:
             f"{result['compiled_first_step_s']:.0f} s",
             flush=True,
         )
+        print(
+            f"  its trained stages: ~{result['compiled_step_gflop']:.0f} GFLOP a step, compiled "
+            f"{result['compiled_step_gflops']:.0f} GFLOP/s against this device's fp32 matmul "
+            f"{result['matmul_fp32_gflops']:.0f} GFLOP/s "
+            f"({result['compiled_step_gflops'] / result['matmul_fp32_gflops']:.0%})",
+            flush=True,
+        )
         save("precision")
     if "text_layer" not in args.skip:
         result.update(text_layer_step(args.repeats))

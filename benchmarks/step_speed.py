@@ -202,7 +202,11 @@ def precision_step(repeats: int) -> dict:
     steps["compiled"]()  # compiles: the paired and the unpaired batch, forward and backward
     compile_s = time.perf_counter() - t0
     t = best_of(steps, repeats)
+    gflop = step_gflop(model, data, batch, device)
     return {
+        "compiled_step_gflop": gflop,
+        "compiled_step_gflops": gflop / t["compiled"],
+        **matmul_rate(device),
         "precision_device": str(device),
         "precision_fp32_step_s": t["fp32"],
         "precision_bf16_step_s": t["bf16"],
@@ -212,6 +216,36 @@ def precision_step(repeats: int) -> dict:
         "compiled_first_step_s": compile_s,
         "compile_speedup": t[auto] / t["compiled"],
     }
+
+
+def step_gflop(model, data: TrainData, batch: Batch, device) -> float:
+    """GFLOP of one training step's trained image stages: the forward's, counted by torch's
+    FlopCounterMode, times 3 (the backward's weight and input gradients each cost about a
+    forward; an upper bound, as the first trained conv needs no input gradient). The backward
+    is not counted directly: torch's counter charges a depthwise conv's input gradient as if
+    it were dense (1,152× too much for EfficientNet's last block)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    rows = torch.cat([batch.paired_images, batch.unpaired_images])
+    state = data.image_state[rows].to(device)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model.encode_image(state, data.image_stage)
+    return 3 * counter.get_total_flops() / 1e9
+
+
+def matmul_rate(device, size: int = 4096, repeats: int = 3) -> dict:
+    """This device's fp32 matrix-multiply rate (best of `repeats` size² products): the
+    ceiling a convolution-bound step could approach."""
+    a, b = (torch.randn(size, size, device=device) for _ in range(2))
+    a @ b
+
+    def product():
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    seconds = best_of({"mm": product}, repeats)["mm"]
+    return {"matmul_fp32_gflops": 2 * size**3 / seconds / 1e9}
 
 
 def text_layer_step(repeats: int) -> dict:

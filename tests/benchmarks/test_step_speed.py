@@ -27,3 +27,19 @@ def test_each_round_draws_new_batches_with_the_same_images_per_step(step_speed):
         for image, caption in zip(full.paired_images, full.captions, strict=True):
             assert int(caption) in captions_of[int(image)].tolist()  # a caption of its image
     assert len({tuple(b.unpaired_images.tolist()) for b in s_clip}) > 1  # not one batch
+
+
+def test_step_gflop_is_three_forwards_of_the_trained_stages(step_speed):
+    """Heads only: the trained stage is the projection, 2·in·out FLOPs an image forward."""
+    from sclip.training.sampler import Batch
+
+    model, data, _ = step_speed._step_setup({"image": "heads", "text": "heads"}, 64, n=8)
+    batch = Batch(torch.arange(2), torch.arange(2), torch.arange(4, 8))
+    head = model.image_stages[-1].proj
+    expected = 3 * 6 * 2 * head.in_features * head.out_features / 1e9
+    assert step_speed.step_gflop(model, data, batch, torch.device("cpu")) == pytest.approx(expected)
+
+
+def test_matmul_rate_is_a_positive_rate(step_speed):
+    rate = step_speed.matmul_rate(torch.device("cpu"), size=64, repeats=2)
+    assert set(rate) == {"matmul_fp32_gflops"} and 0 < rate["matmul_fp32_gflops"] < 1e6
