@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,8 @@ def main(argv=None) -> int:
                 "env": args.env,
                 "epsilon": args.epsilon,
                 "batches": args.batches,
+                "seeds": args.seeds,
+                "date": time.strftime("%Y-%m-%d"),
                 "mean": mean,
                 "per_seed": per_seed,
             },
