@@ -42,10 +42,17 @@ def relaxed_targets(cost: torch.Tensor, epsilon: float, rho: float) -> torch.Ten
 
     n, m = cost.shape
     shifted = (cost - cost.min()).double().numpy()
+    uniform_rows, uniform_columns = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+    # reg_m (inf, rho): rows held exactly, columns by a KL penalty of weight rho.
     plan = ot.unbalanced.sinkhorn_unbalanced(
-        np.full(n, 1.0 / n), np.full(m, 1.0 / m), shifted, epsilon, (np.inf, rho),
-        numItermax=10_000, stopThr=1e-9,
-    )  # fmt: skip
+        uniform_rows,
+        uniform_columns,
+        shifted,
+        epsilon,
+        (np.inf, rho),
+        numItermax=10_000,
+        stopThr=1e-9,
+    )
     plan = torch.from_numpy(plan)
     return plan / plan.sum(1, keepdim=True)
 
@@ -150,7 +157,7 @@ def main(argv=None) -> int:
                 "per_seed": per_seed,
             },
             indent=2,
-        )  # fmt: skip
+        )
     )
     print(f"written: {args.out}")
     return 0
