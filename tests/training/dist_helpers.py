@@ -8,7 +8,7 @@ from sclip.training.distributed import average_gradients, init_worker, rank_and_
 from sclip.training.loop import _embed_batch
 from sclip.training.methods import KeywordBank, make_method
 from sclip.training.sampler import Batch
-from tests.training.test_loop import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_model
 
 
 def keyword_bank() -> KeywordBank:

@@ -1,4 +1,4 @@
-"""Trains the toy problem of test_loop with checkpoints every 3 steps, for the SIGKILL test.
+"""Trains the toy problem of tiny_problem with checkpoints every 3 steps, for the SIGKILL test.
 
     python -m tests.training.resume_worker CHECKPOINT_DIR OUT.json [STEP_DELAY_SECONDS]
 
@@ -17,7 +17,7 @@ from sclip.evaluation.evaluate import Evaluator
 from sclip.training.config import TrainConfig
 from sclip.training.loop import train
 from sclip.training.methods import ClipFineTuning
-from tests.training.test_loop import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_model
 
 EPOCHS, EVERY = 4, 3
 

@@ -13,7 +13,7 @@ from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
 from sclip.training.loop import train
 from sclip.training.methods import ClipFineTuning
-from tests.training.test_loop import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_model
 
 
 def run(compile: bool):

@@ -16,7 +16,7 @@ from sclip.training.loop import train
 from sclip.training.methods import METHODS, make_method
 from sclip.training.worker import train_worker
 from tests.training.dist_helpers import keyword_bank
-from tests.training.test_loop import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_model
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

@@ -14,7 +14,7 @@ from sclip.training.loop import train
 from sclip.training.methods import make_method
 from sclip.training.worker import train_worker
 from tests.training.dist_helpers import distributed_s_clip_step, keyword_bank, s_clip_step
-from tests.training.test_loop import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_model
 
 
 def two_processes() -> DistributedConfig:

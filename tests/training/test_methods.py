@@ -14,7 +14,7 @@ from sclip.training.losses import (
     keyword_loss,
 )
 from sclip.training.methods import KeywordBank, StepInputs, make_method
-from tests.training.test_loop import tiny_model
+from tests.training.tiny_problem import tiny_model
 
 
 def step_inputs(seed=0):

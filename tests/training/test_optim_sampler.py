@@ -28,7 +28,7 @@ def test_no_weight_decay_on_gains_biases_norms_and_scale():
 def test_tower_blocks_can_train_at_their_own_lr():
     from sclip.models import DualEncoder, ModelConfig
     from sclip.models.layers import Projection
-    from tests.training.test_loop import Frozen
+    from tests.training.tiny_problem import Frozen
 
     g = torch.Generator().manual_seed(0)
     model = DualEncoder(
