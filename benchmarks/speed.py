@@ -275,7 +275,8 @@ def main(argv=None) -> int:
             f"  its trained stages: ~{result['compiled_step_gflop']:.0f} GFLOP a step, compiled "
             f"{result['compiled_step_gflops']:.0f} GFLOP/s against this device's fp32 matmul "
             f"{result['matmul_fp32_gflops']:.0f} GFLOP/s "
-            f"({result['compiled_step_gflops'] / result['matmul_fp32_gflops']:.0%})",
+            f"({result['compiled_step_gflops'] / result['matmul_fp32_gflops']:.0%}); "
+            f"{result['compiled_step_conv_share']:.0%} of the step in convolution kernels",
             flush=True,
         )
         save("precision")

@@ -204,6 +204,7 @@ def precision_step(repeats: int) -> dict:
     t = best_of(steps, repeats)
     gflop = step_gflop(model, data, batch, device)
     return {
+        "compiled_step_conv_share": conv_share(steps["compiled"]),
         "compiled_step_gflop": gflop,
         "compiled_step_gflops": gflop / t["compiled"],
         **matmul_rate(device),
@@ -231,6 +232,23 @@ def step_gflop(model, data: TrainData, batch: Batch, device) -> float:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model.encode_image(state, data.image_stage)
     return 3 * counter.get_total_flops() / 1e9
+
+
+CONV_OPS = ("aten::mkldnn_convolution", "aten::convolution_backward", "aten::cudnn_convolution")
+
+
+def conv_share(step, calls: int = 2) -> float:
+    """Share of a step's self time (torch.profiler, over `calls` steps) spent in the
+    convolution kernels themselves, forward and backward: the part no fusion of the
+    elementwise ops around them can remove."""
+    from torch.profiler import profile
+
+    with profile() as prof:
+        for _ in range(calls):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    return sum(e.self_cpu_time_total for e in events if e.key in CONV_OPS) / total
 
 
 def matmul_rate(device, size: int = 4096, repeats: int = 3) -> dict:

@@ -43,3 +43,11 @@ def test_step_gflop_is_three_forwards_of_the_trained_stages(step_speed):
 def test_matmul_rate_is_a_positive_rate(step_speed):
     rate = step_speed.matmul_rate(torch.device("cpu"), size=64, repeats=2)
     assert set(rate) == {"matmul_fp32_gflops"} and 0 < rate["matmul_fp32_gflops"] < 1e6
+
+
+def test_conv_share_is_the_convolutions_part_of_a_step(step_speed):
+    conv = torch.nn.Conv2d(8, 8, 3).requires_grad_(True)
+    x = torch.randn(4, 8, 16, 16)
+    share = step_speed.conv_share(lambda: conv(x).sum().backward())
+    assert 0.0 < share < 1.0
+    assert step_speed.conv_share(lambda: (x * 2).sum()) == 0.0  # no convolution
