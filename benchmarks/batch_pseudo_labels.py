@@ -104,7 +104,7 @@ def seed_inputs(env: str, seed: int) -> tuple[torch.Tensor, np.ndarray, dict]:
     import pandas as pd
     from kedro.framework.session import KedroSession
 
-    from sclip.pipelines.pseudo_labeling.nodes import _frozen_image_features
+    from sclip.pipelines.pseudo_labeling.nodes import frozen_image_features
 
     with KedroSession.create(
         project_path=REPO, env=env, runtime_params={"split": {"seed": seed}}
@@ -114,7 +114,7 @@ def seed_inputs(env: str, seed: int) -> tuple[torch.Tensor, np.ndarray, dict]:
         load = context.catalog.load
         features, images, split = load("image_features"), load("images"), load("image_split")
         model = context.params["model"]
-    _, feats, rows = _frozen_image_features(features, split, model)
+    _, feats, rows = frozen_image_features(features, split, model)
     labels = images.set_index("image_id")["label"].loc[features["image_id"].numpy()]
     if labels.isna().any():
         raise ValueError(f"env {env!r}: images without a class label; this needs labelled images")

@@ -23,7 +23,9 @@ from sclip.pseudo_labels.dataset_level import (
 log = logging.getLogger(__name__)
 
 
-def _frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
+def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
+    """The model, the untrained embeddings of every image, and the paired/unpaired rows of
+    the split (what the pseudo-labels are computed from; also benchmarks/batch_pseudo_labels.py)."""
     config = ModelConfig.from_params(model)
     encoder = build_model(config)
     state, stage = read_features(image_features, config, "image", "image_features")
@@ -45,7 +47,7 @@ def dataset_pseudo_labels(
 ) -> tuple[pd.DataFrame, dict]:
     """Entropic OT between all unpaired and all paired images (frozen features): per unpaired
     image its soft caption target (the plan), nearest paired image and keyword candidates."""
-    _, feats, rows = _frozen_image_features(image_features, image_split, model)
+    _, feats, rows = frozen_image_features(image_features, image_split, model)
     unpaired_ids = image_features["image_id"][rows["unpaired"]]
     paired_ids = image_features["image_id"][rows["paired"]]
     if len(unpaired_ids) == 0:
@@ -101,7 +103,7 @@ def pseudo_label_quality(
     """How good the caption pseudo-labels are, for OT vs nearest-neighbour vs softmax: class
     agreement with the nearest paired image and, using the unpaired images' HIDDEN captions
     (never used for training), text similarity between pseudo-caption and truth."""
-    encoder, feats, rows = _frozen_image_features(image_features, image_split, model)
+    encoder, feats, rows = frozen_image_features(image_features, image_split, model)
     labels = images.set_index("image_id")["label"]
     paired_ids, unpaired_ids = ot_plan["paired_image_id"], ot_plan["unpaired_image_id"]
     u, x = (
