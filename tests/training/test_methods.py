@@ -141,3 +141,32 @@ def test_ot_epsilon_fixes_the_plan_sharpness_whatever_the_logit_scale():
     for bad in (0, -0.1, "0.01", True):
         with pytest.raises(ValueError, match="ot_epsilon must be a positive number"):
             make_method("s_clip", ot_epsilon=bad)
+
+
+def test_softmax_temperature_sharpens_soft_pl_like_ot_epsilon_does_s_clip():
+    model, step = tiny_model(), step_inputs()
+    u = F.normalize(step.unpaired_images, dim=-1)
+    x = F.normalize(step.paired_images, dim=-1)
+    paper = make_method("soft_pl").targets(model, step.unpaired_images, step.paired_images)
+    torch.testing.assert_close(paper, (model.scale * u @ x.T).softmax(dim=1))
+    fixed = make_method("soft_pl", softmax_temperature=0.01)
+    targets = fixed.targets(model, step.unpaired_images, step.paired_images)
+    torch.testing.assert_close(targets, (u @ x.T / 0.01).softmax(dim=1))
+    assert targets.max(dim=1).values.mean() > paper.max(dim=1).values.mean()
+    assert fixed.settings()["softmax_temperature"] == 0.01
+    assert "softmax_temperature" not in make_method("soft_pl").settings()  # old fingerprints
+
+
+@pytest.mark.parametrize(
+    ("method", "option", "match"),
+    [
+        ("soft_pl", {"softmax_temperature": 0}, "softmax_temperature must be a positive number"),
+        ("soft_pl", {"softmax_temperature": "0.01"}, "must be a positive number"),
+        ("s_clip", {"softmax_temperature": 0.01}, "applies to the 'soft' assignment only"),
+        ("hard_pl", {"ot_epsilon": 0.03}, "ot_epsilon applies to the 'ot' assignment only"),
+        ("soft_pl", {"ot_epsilon": 0.03}, "ot_epsilon applies to the 'ot' assignment only"),
+    ],
+)
+def test_a_temperature_for_another_assignment_is_a_clear_error(method, option, match):
+    with pytest.raises(ValueError, match=match):
+        make_method(method, **option)

@@ -91,19 +91,22 @@ class CaptionPseudoLabel(Method):
         sinkhorn_tol: float = 1e-5,
         sinkhorn_method: str = "sinkhorn_overrelaxed",
         ot_epsilon: float | None = None,
+        softmax_temperature: float | None = None,
         caption_both_directions: bool = False,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(
                 f"Unknown pseudo-label assignment {assignment!r}; expected hard, soft or ot"
             )
-        number = isinstance(ot_epsilon, (int, float)) and not isinstance(ot_epsilon, bool)
-        if ot_epsilon is not None and not (number and ot_epsilon > 0):
-            raise ValueError(f"ot_epsilon must be a positive number or null; got {ot_epsilon!r}")
         # None: ε = 1/s as in the paper, where s starts at CLIP's trained 100 (ε = 0.01). A
         # model whose s starts at 1/0.07 and moves little in a short run gets ε ≈ 0.07 that
         # way, a far flatter plan; a fixed ε keeps the reference's sharpness.
-        self.ot_epsilon = None if ot_epsilon is None else float(ot_epsilon)
+        self.ot_epsilon = _positive_or_none("ot_epsilon", ot_epsilon, assignment, "ot")
+        # soft_pl's softmax(s·U Xᵀ) is the same plan without its marginals, so it is as flat
+        # at s ≈ 15 and gets the same fix: softmax(U Xᵀ / T) at a fixed temperature T.
+        self.softmax_temperature = _positive_or_none(
+            "softmax_temperature", softmax_temperature, assignment, "soft"
+        )
         self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
         # The paper uses unpaired images as extra text→image negatives; with few classes
         # many of them share a caption's class, so it is an option.
@@ -138,7 +141,8 @@ class CaptionPseudoLabel(Method):
                 return F.one_hot((u @ x.T).argmax(dim=1), x.shape[0]).to(u.dtype)
             scale = model.scale if scale is None else scale
             if self.assignment == "soft":
-                return (scale * u @ x.T).softmax(dim=1)
+                sharpness = 1.0 / self.softmax_temperature if self.softmax_temperature else scale
+                return (sharpness * u @ x.T).softmax(dim=1)
             epsilon = self.ot_epsilon or 1.0 / scale.item()
             return caption_targets(u, x, epsilon=epsilon, **self.sinkhorn)
 
@@ -158,6 +162,18 @@ class CaptionPseudoLabel(Method):
             loss = 0.5 * (loss + reverse)
         out["caption"] = self.caption_weight * loss
         return out
+
+
+def _positive_or_none(name: str, value, assignment: str, applies_to: str) -> float | None:
+    """A pseudo-label's fixed temperature: null, or a positive number for the assignment it
+    sharpens (elsewhere it would be silently ignored)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"{name} must be a positive number or null; got {value!r}")
+    if assignment != applies_to:
+        raise ValueError(f"{name} applies to the {applies_to!r} assignment only, not {assignment!r}")
+    return float(value)
 
 
 def _normalized(step: StepInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
