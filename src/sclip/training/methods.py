@@ -172,7 +172,9 @@ def _positive_or_none(name: str, value, assignment: str, applies_to: str) -> flo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError(f"{name} must be a positive number or null; got {value!r}")
     if assignment != applies_to:
-        raise ValueError(f"{name} applies to the {applies_to!r} assignment only, not {assignment!r}")
+        raise ValueError(
+            f"{name} applies to the {applies_to!r} assignment only, not {assignment!r}"
+        )
     return float(value)
 
 
