@@ -101,11 +101,11 @@ class CaptionPseudoLabel(Method):
         # None: ε = 1/s as in the paper, where s starts at CLIP's trained 100 (ε = 0.01). A
         # model whose s starts at 1/0.07 and moves little in a short run gets ε ≈ 0.07 that
         # way, a far flatter plan; a fixed ε keeps the reference's sharpness.
-        self.ot_epsilon = _positive_or_none("ot_epsilon", ot_epsilon, assignment, "ot")
+        self.ot_epsilon = _positive_or_none("ot_epsilon", ot_epsilon, name, assignment, "ot")
         # soft_pl's softmax(s·U Xᵀ) is the same plan without its marginals, so it is as flat
         # at s ≈ 15 and gets the same fix: softmax(U Xᵀ / T) at a fixed temperature T.
         self.softmax_temperature = _positive_or_none(
-            "softmax_temperature", softmax_temperature, assignment, "soft"
+            "softmax_temperature", softmax_temperature, name, assignment, "soft"
         )
         self.name, self.assignment, self.caption_weight = name, assignment, caption_weight
         # The paper uses unpaired images as extra text→image negatives; with few classes
@@ -164,16 +164,19 @@ class CaptionPseudoLabel(Method):
         return out
 
 
-def _positive_or_none(name: str, value, assignment: str, applies_to: str) -> float | None:
+def _positive_or_none(
+    option: str, value, method: str, assignment: str, applies_to: str
+) -> float | None:
     """A pseudo-label's fixed temperature: null, or a positive number for the assignment it
-    sharpens (elsewhere it would be silently ignored)."""
+    sharpens (elsewhere it would be silently ignored). Errors name the method's option."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{name} must be a positive number or null; got {value!r}")
+        raise ValueError(f"{method}: {option} must be a positive number or null; got {value!r}")
     if assignment != applies_to:
         raise ValueError(
-            f"{name} applies to the {applies_to!r} assignment only, not {assignment!r}"
+            f"{method}: {option} applies to the {applies_to!r} assignment only, "
+            f"not {method}'s {assignment!r}"
         )
     return float(value)
 
