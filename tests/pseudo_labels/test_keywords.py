@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sclip.pseudo_labels.keywords import (
@@ -57,3 +58,28 @@ def test_yake_mines_domain_words_from_captions():
     ] * 5
     words = [k for k, _ in yake_keywords(captions, size=10)]
     assert len(words) <= 10 and "forest" in " ".join(words) and "river" in " ".join(words)
+
+
+def test_scanning_the_joined_captions_finds_what_each_caption_alone_does():
+    """Adversarial neighbours: a phrase split over two captions, hyphens and plurals at their
+    edges, empty and whitespace-only captions, newlines inside one."""
+    import random
+
+    from sclip.pseudo_labels.keywords import _candidates_one_by_one
+
+    vocab = ["parking lot", "lot", "city", "bus", "bare land", "river", "x", "land", "field"]
+    pieces = ["parking", "lot", "lots", "cities", "City", "buses", "-", "bare", "land", "river-",
+              "-river", "x", "  ", "\n", "parking\nlot", "Lots.", "", "riverside", "LAND"]  # fmt: skip
+    rng = random.Random(0)
+    captions = [
+        " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(400)
+    ] + ["parking", "lot", "", "bare", "land-", "-x"]
+    fast = keyword_candidates(captions, vocab)
+    assert fast.any() and not fast.all()
+    np.testing.assert_array_equal(fast, _candidates_one_by_one(captions, vocab))
+    # Non-ASCII text (lower() may change its length) and NUL inside a caption.
+    odd = ["parking\x00lot", "a river", "Straße", "İstanbul city", "CİTY", "ﬁeld"]
+    np.testing.assert_array_equal(
+        keyword_candidates(odd, vocab), _candidates_one_by_one(odd, vocab)
+    )
+    assert keyword_candidates([], vocab).shape == (0, len(vocab))

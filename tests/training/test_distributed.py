@@ -83,3 +83,33 @@ def test_uneven_batches_and_bad_settings_are_named():
         DistributedConfig(rdzv_endpoint="nohost")
     with pytest.raises(ValueError, match="Unknown 'distributed' parameters"):
         DistributedConfig.from_params({"nodes": 2})
+
+
+@pytest.mark.slow
+def test_two_processes_stop_early_together(tmp_path):
+    """Only rank 0 evaluates; its decision to stop reaches the other rank (no hang), and the
+    run stops where one process on the whole batch stops."""
+    from sclip.evaluation.evaluate import Evaluator
+
+    data, val = data_and_eval()
+    config = TrainConfig(
+        epochs=12,
+        paired_batch_size=8,
+        unpaired_batch_size=8,
+        lr=1e-1,
+        warmup_steps=0,
+        device="cpu",
+        select_metric="mean_recall_one",
+        patience=1,
+        num_threads=1,
+    )
+    method = make_method("s_clip", keywords=keyword_bank())
+    model = tiny_model()
+    single = train(model, data, config, method, Evaluator(model, val, ["{c}"]), None, False)
+    assert len(single.history) < config.epochs  # it did stop early
+    result = launch(
+        two_processes(), train_worker, tiny_model, data, config, method, val, ["{c}"], 0,
+        tmp_path, 0, "gloo",
+    )  # fmt: skip
+    assert len(result.history) == len(single.history)
+    assert result.selected_epoch == single.selected_epoch

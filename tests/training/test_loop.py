@@ -245,3 +245,69 @@ def test_corrupt_checkpoint_names_the_file(tmp_path):
     (tmp_path / "last.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match=r"last\.pt is damaged"):
         run(epochs=1, checkpoint_dir=tmp_path)
+
+
+class ScriptedVal:
+    """A val 'evaluation' that returns the given scores, epoch after epoch, and counts calls."""
+
+    def __init__(self, scores):
+        self.scores, self.calls = list(scores), 0
+
+    def __call__(self, model):
+        self.calls += 1
+        return {"zero_shot_top1": self.scores[self.calls - 1]}
+
+
+def patient_run(scores, patience, epochs, checkpoint_dir=None):
+    data, _ = data_and_eval()
+    config = TrainConfig(
+        epochs=epochs, paired_batch_size=8, lr=1e-2, device="cpu", patience=patience
+    )
+    val = ScriptedVal(scores)
+    result = train(tiny_model(), data, config, ClipFineTuning(), val, checkpoint_dir, False)
+    return result, val
+
+
+def test_patience_stops_after_that_many_epochs_without_a_better_val_score(tmp_path):
+    scores = [1, 3, 2, 3, 2, 9, 9, 9]  # best at epoch 2; 3, 4 and 5 are not better (a tie isn't)
+    result, val = patient_run(scores, patience=3, epochs=8, checkpoint_dir=tmp_path)
+    assert [h["epoch"] for h in result.history] == [1, 2, 3, 4, 5]
+    assert val.calls == 5 and result.selected_epoch == 2
+    # The stopped run is a prefix of the full one: same batches, same lr schedule.
+    full, _ = patient_run(scores, patience=None, epochs=8)
+    assert full.selected_epoch == 6
+    for a, b in zip(result.history, full.history[:5], strict=True):
+        assert (a["loss"], a["lr"]) == pytest.approx((b["loss"], b["lr"]))
+    # Run again: the checkpoint had already run out of patience, so nothing more trains.
+    again, val = patient_run(scores, patience=3, epochs=8, checkpoint_dir=tmp_path)
+    assert val.calls == 0 and again.resumed_from == {"epoch": 5, "step": 0}
+    assert again.selected_epoch == 2 and len(again.history) == 5
+    for k in result.state:
+        torch.testing.assert_close(again.state[k], result.state[k])
+
+
+def test_patience_never_stops_a_run_that_keeps_improving():
+    result, val = patient_run([1, 2, 3, 4], patience=1, epochs=4)
+    assert len(result.history) == 4 and result.selected_epoch == 4
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "3", True])
+def test_bad_patience_is_named(value):
+    with pytest.raises(ValueError, match=r"training\.patience.*integer >= 1 or null"):
+        TrainConfig(patience=value)
+
+
+def test_patience_needs_a_val_score():
+    with pytest.raises(ValueError, match=r"training\.patience.*'last'"):
+        TrainConfig(patience=2, select_metric="last")
+    data, _ = data_and_eval()
+    config = TrainConfig(epochs=2, paired_batch_size=8, device="cpu", patience=2)
+    with pytest.raises(ValueError, match=r"training\.patience.*no val"):
+        train(tiny_model(), data, config, ClipFineTuning(), None, None, False)
+
+
+def test_patience_off_keeps_older_runs_checkpoint_folders():
+    config = TrainConfig(epochs=3)
+    assert "patience" not in config.identity()
+    assert config.identity() == {k: v for k, v in config.to_dict().items() if k != "patience"}
+    assert TrainConfig(epochs=3, patience=2).identity()["patience"] == 2

@@ -27,6 +27,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     select_metric: str = "zero_shot_top1"
+    # Stop once `patience` epochs have passed without a better val score (null: run all
+    # epochs). The batches and the lr schedule stay those of the full run, so a stopped run
+    # is a prefix of it; only epochs after the selected one are left out.
+    patience: int | None = None
     num_threads: int = 0  # 0: leave torch's default
     # bf16: the towers run under autocast (GPUs, CPUs with AVX512/AMX); the losses, the OT
     # and the optimiser stay fp32. auto: bf16 where it is fast, else fp32 (loop.fast_bf16).
@@ -66,6 +70,17 @@ class TrainConfig:
         check("warmup_steps", _int(self.warmup_steps) and self.warmup_steps >= 0, "an integer >= 0")
         check("max_logit_scale", self.max_logit_scale > 1, "a number > 1")
         check("select_metric", self.select_metric in SELECT_METRICS, f"one of {SELECT_METRICS}")
+        check(
+            "patience",
+            self.patience is None or (_int(self.patience) and self.patience >= 1),
+            "an integer >= 1 or null",
+        )
+        if self.patience is not None and self.select_metric == "last":
+            raise ValueError(
+                "Parameter 'training.patience' stops on the val score of "
+                "'training.select_metric', which is 'last' (no score): set patience to null "
+                "or select on a metric"
+            )
         check("precision", self.precision in PRECISIONS, f"one of {PRECISIONS}")
         check("compile", isinstance(self.compile, bool), "true or false")
         check(
@@ -89,6 +104,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def identity(self) -> dict:
+        """The settings that name a run's checkpoint folder: to_dict() without `patience`
+        when it is off, so runs from before that setting keep their folders."""
+        out = self.to_dict()
+        if out["patience"] is None:
+            del out["patience"]
+        return out
 
 
 def _int(value) -> bool:

@@ -114,12 +114,13 @@ def average_gradients(model: torch.nn.Module) -> None:
             p.grad /= world
 
 
-def broadcast_flag(flag: bool) -> bool:
-    """Rank 0's value of a flag, on every rank."""
+def broadcast_flag(flag: bool, device: torch.device | None = None) -> bool:
+    """Rank 0's value of a flag, on every rank (device: where NCCL wants it, this rank's GPU)."""
     _, world = rank_and_world()
     if world == 1:
         return flag
-    t = torch.tensor([int(flag)])
+    on_gpu = dist.get_backend() == "nccl"
+    t = torch.tensor([int(flag)], device=device if on_gpu else "cpu")
     dist.broadcast(t, 0)
     return bool(t.item())
 

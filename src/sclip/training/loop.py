@@ -20,7 +20,13 @@ from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
-from sclip.training.distributed import average_gradients, gather, rank_and_world, shard
+from sclip.training.distributed import (
+    average_gradients,
+    broadcast_flag,
+    gather,
+    rank_and_world,
+    shard,
+)
 from sclip.training.methods import KeywordBank, StepInputs
 from sclip.training.optim import cosine_with_warmup, make_optimizer
 from sclip.training.sampler import PairedSampler
@@ -125,6 +131,11 @@ def train(
     if config.precision == "auto":
         log.info("%s: training.precision=auto → %s on %s", method.name, precision, device)
     rank, world = rank_and_world()
+    if config.patience is not None and evaluate is None and rank == 0:
+        raise ValueError(
+            "Parameter 'training.patience' stops on the val score, but this run has no val "
+            "split to evaluate: set patience to null"
+        )
     if world > 1:
         shard(torch.empty(config.paired_batch_size), 0, world, "paired")  # checks divisibility
         shard(torch.empty(config.unpaired_batch_size), 0, world, "unpaired")
@@ -205,6 +216,21 @@ def train(
         encode_image = CompiledOrEager(model.encode_image, "the image tower")
     bank = method.text_bank()
     for epoch in range(start_epoch, config.epochs):
+        # Early stopping, decided on rank 0 (the rank that evaluates); checked before the
+        # epoch so that a resumed run that had already run out of patience stops too.
+        if broadcast_flag(
+            config.patience is not None and epoch - result.selected_epoch >= config.patience,
+            device,
+        ):
+            log.info(
+                "%s: no better val %s in %d epochs: stopping after epoch %d of %d",
+                method.name,
+                config.select_metric,
+                config.patience,
+                epoch,
+                config.epochs,
+            )
+            break
         # Each epoch's batches are a function of (seed, epoch): a resumed epoch skips the
         # steps its checkpoint had done and continues with the same batches.
         skip = start_step if epoch == start_epoch else 0

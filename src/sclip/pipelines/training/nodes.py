@@ -73,7 +73,7 @@ def train_method(
         method,
         algorithm.settings(),  # code defaults too: a changed default starts afresh
         model_config.to_dict(),
-        config.to_dict(),
+        config.identity(),
         evaluation,
         image_split.to_dict("list"),
         paired_captions["caption_id"].tolist(),
@@ -129,7 +129,13 @@ def train_method(
             progress=checkpoints.get("progress", False),
             checkpoint_every_steps=every,
         )
-    log.info("%s: selected epoch %d of %d", name, result.selected_epoch, config.epochs)
+    log.info(
+        "%s: selected epoch %d of %d (%d run)",
+        name,
+        result.selected_epoch,
+        config.epochs,
+        len(result.history),
+    )
     artifact = {
         **result.state,
         "__metadata__": {
@@ -137,6 +143,7 @@ def train_method(
             "method": method,
             "training": config.to_dict(),
             "selected_epoch": result.selected_epoch,
+            "epochs_run": len(result.history),
             "resumed_from": result.resumed_from,
         },
     }
