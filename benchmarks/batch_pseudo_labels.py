@@ -129,6 +129,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epsilon", type=float, default=0.03, help="conf/rsicd's ot_epsilon")
     parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--paired-size", type=int, default=128, help="paired images a batch")
+    parser.add_argument("--unpaired-size", type=int, default=512, help="unpaired images a batch")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -139,7 +141,15 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         feats, classes, rows = seed_inputs(args.env, seed)
         per_seed[seed] = batch_quality(
-            feats, classes, rows["paired"], rows["unpaired"], args.epsilon, args.batches, seed=seed
+            feats,
+            classes,
+            rows["paired"],
+            rows["unpaired"],
+            args.epsilon,
+            args.batches,
+            args.paired_size,
+            args.unpaired_size,
+            seed=seed,
         )
         print(f"seed {seed}: " + ", ".join(f"{k} {v:.1f}" for k, v in per_seed[seed].items()))
     mean = {k: float(np.mean([s[k] for s in per_seed.values()])) for k in per_seed[args.seeds[0]]}
@@ -151,6 +161,8 @@ def main(argv=None) -> int:
                 "env": args.env,
                 "epsilon": args.epsilon,
                 "batches": args.batches,
+                "paired_size": args.paired_size,
+                "unpaired_size": args.unpaired_size,
                 "seeds": args.seeds,
                 "date": time.strftime("%Y-%m-%d"),
                 "mean": mean,
