@@ -130,7 +130,7 @@ def train_method(
             checkpoint_every_steps=every,
         )
     log.info(
-        "%s: selected epoch %d of %d (%d run)",
+        "%s: selected epoch %d of %d (%d epochs run)",
         name,
         result.selected_epoch,
         config.epochs,
