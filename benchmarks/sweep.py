@@ -187,13 +187,15 @@ def main(argv=None) -> int:
             for config in configurations(method, args.grid, args.unpaired):
                 for options in args.options.get(method, [{}]):
                     key = f"{method} | {label({**config, **options})}"
+                    start = time.perf_counter()
                     r = train_and_evaluate(data, seed, method, config, options)
+                    r["seconds"] = round(time.perf_counter() - start, 1)  # train + val/test eval
                     entry = {"method": method, "config": config, "options": options, "runs": []}
                     runs.setdefault(key, entry)
                     runs[key]["runs"].append({"seed": seed, **r})
                     print(
                         f"seed {seed}  {key:75s} val {r['val'][args.metric]:5.1f}  "
-                        f"test {r['test'][args.metric]:5.1f}  epoch {r['selected_epoch']}",
+                        f"test {r['test'][args.metric]:5.1f}  epoch {r['selected_epoch']}  {r['seconds']:.0f} s",
                         flush=True,
                     )
 
