@@ -30,6 +30,8 @@ repeats, best of them), so ratios hold on a noisy machine.
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
 - text_layer_step_ratio: that step (ε = 0.03, auto precision) with MiniLM's last layer trained
   too (`model.trainable.text: 1`) over the text projection head alone.
+- paired_bank_step_ratio: that step (ε = 0.03, auto precision) with its caption pseudo-labels
+  over a full paired bank of 800 images (`paired_bank`) over the batch's 128.
 - ot_step_ms: one s_clip caption target (128 × 128 OT at s = 100) with the default solver
   (over-relaxed Sinkhorn), beside POT's plain iteration (lean loop and POT's own) and its
   ε-scaling solver; ot_step_iterations_*: plain and over-relaxed iterations summed over 16
@@ -64,6 +66,7 @@ from ot_speed import ot_dataset_level, ot_step  # noqa: E402
 from step_speed import (  # noqa: E402
     _step_setup,
     ot_drift,
+    paired_bank_step,
     precision_step,
     text_layer_step,
     train_step,
@@ -125,6 +128,7 @@ def main(argv=None) -> int:
             "ot_drift",
             "precision",
             "text_layer",
+            "paired_bank",
             "ot_step",
             "ot",
         ],
@@ -290,6 +294,17 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("text_layer")
+    if "paired_bank" not in args.skip:
+        result.update(paired_bank_step(args.repeats))
+        print(
+            f"s_clip step, last two image blocks, 128 + 512 ({result['paired_bank_device']}, "
+            f"{result['paired_bank_precision']}): pseudo-labels over the batch "
+            f"{result['paired_bank_in_batch_step_s']:.2f} s, over a full paired bank of "
+            f"{result['paired_bank_slots']} {result['paired_bank_step_s']:.2f} s, ratio "
+            f"{result['paired_bank_step_ratio']:.2f}",
+            flush=True,
+        )
+        save("paired_bank")
     if "ot_step" not in args.skip:
         model, data, _ = _step_setup({"image": "heads", "text": "heads"}, 224)
         result.update(ot_step(model, data, 10 * args.repeats))

@@ -51,3 +51,10 @@ def test_conv_share_is_the_convolutions_part_of_a_step(step_speed):
     share = step_speed.conv_share(lambda: conv(x).sum().backward())
     assert 0.0 < share < 1.0
     assert step_speed.conv_share(lambda: (x * 2).sum()) == 0.0  # no convolution
+
+
+def test_paired_bank_step_times_both_steps_side_by_side(step_speed):
+    figures = step_speed.paired_bank_step(1, paired=8, image_size=64, batch=(4, 8))
+    assert figures["paired_bank_slots"] == 8
+    assert figures["paired_bank_step_s"] > 0 and figures["paired_bank_in_batch_step_s"] > 0
+    assert figures["paired_bank_step_ratio"] > 0

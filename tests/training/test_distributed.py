@@ -37,7 +37,8 @@ def test_gathered_s_clip_loss_and_gradients_equal_one_process():
 
 
 @pytest.mark.slow
-def test_two_process_training_ends_at_the_same_weights(tmp_path):
+@pytest.mark.parametrize("options", [{}, {"paired_bank": True}], ids=["in_batch", "paired_bank"])
+def test_two_process_training_ends_at_the_same_weights(tmp_path, options):
     data, val = data_and_eval()
     config = TrainConfig(
         epochs=2,
@@ -49,7 +50,7 @@ def test_two_process_training_ends_at_the_same_weights(tmp_path):
         select_metric="last",
         num_threads=1,
     )
-    method = make_method("s_clip", keywords=keyword_bank())
+    method = make_method("s_clip", keywords=keyword_bank(), **options)
     single = train(tiny_model(), data, config, method, None, None, progress=False)
     result = launch(
         two_processes(),

@@ -29,6 +29,7 @@ from sclip.training.distributed import (
 )
 from sclip.training.methods import KeywordBank, StepInputs
 from sclip.training.optim import cosine_with_warmup, make_optimizer
+from sclip.training.paired_bank import PairedBank
 from sclip.training.sampler import PairedSampler
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def train(
         config.unpaired_batch_size if method.uses_unpaired else 0,
         config.seed,
     )
+    paired_bank = method.start_bank(len(data.paired_images))
     model.to(device).train()
     optimizer = make_optimizer(model, config)
     total = config.epochs * len(sampler)
@@ -174,6 +176,13 @@ def train(
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         set_rng_state(ckpt["rng"])
+        if paired_bank is not None:
+            if ckpt.get("paired_bank") is None:
+                raise ValueError(
+                    f"Checkpoint {path} has no paired bank, which {method.name}'s paired_bank "
+                    "option needs to resume; delete it or point 'checkpoints.dir' elsewhere."
+                )
+            paired_bank.load_state_dict(ckpt["paired_bank"], source=f"Checkpoint {path}")
         start_epoch, best = ckpt["epoch"], ckpt["best"]
         start_step, start_sums = ckpt.get("step_in_epoch", 0), ckpt.get("loss_sums", {})
         result = TrainResult(
@@ -199,6 +208,7 @@ def train(
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "rng": rng_state(),
+                "paired_bank": None if paired_bank is None else paired_bank.state_dict(),
                 "epoch": epoch_done,  # completed epochs
                 "step_in_epoch": step_in_epoch,  # steps done in the next one
                 "loss_sums": sums,
@@ -244,7 +254,7 @@ def train(
         )
         for batch in batches:
             step = _embed_batch(
-                model, data, batch, device, rank, world, precision, encode_image, bank
+                model, data, batch, device, rank, world, precision, encode_image, bank, paired_bank
             )
             parts = method.losses(model, step)
             loss = sum(parts.values())
@@ -309,13 +319,16 @@ def _embed_batch(
     precision: str = "fp32",
     encode_image: Callable | None = None,
     text_bank: KeywordBank | None = None,
+    paired_bank: PairedBank | None = None,
 ) -> StepInputs:
     """Embeddings of the global batch. With several processes each embeds its slice and the
     slices are all-gathered with gradient (rank order = the global batch's order). With
     precision 'bf16' the towers run under autocast and the embeddings come back as fp32.
     encode_image replaces model.encode_image (e.g. compiled). text_bank: the method's keyword
     bank (`method.text_bank()`), embedded with the captions where they share one forward
-    (every rank embeds all of it; it is not gathered)."""
+    (every rank embeds all of it; it is not gathered). paired_bank: the method's
+    (`method.start_bank`): this batch's captions are recorded in it and all its captions
+    embedded, also on every rank."""
     encode_image = encode_image or model.encode_image
 
     def encode(state, stage, tower):
@@ -341,34 +354,50 @@ def _embed_batch(
             u = encode(index_state(images, unpaired), image_stage, encode_image)
         x = encode(index_state(images, paired), image_stage, encode_image)
     captions = index_state(data.text_state, local(batch.captions, "paired"))
-    keywords = None
-    if _joins_captions(model, data, text_bank):
-        y, keywords = encode(
-            torch.cat([captions, text_bank.state.to(captions.device)]),
-            data.text_stage,
-            model.encode_text,
-        ).split([len(captions), len(text_bank.state)])
-        keywords = keywords.float()  # in the captions' precision (bf16 under autocast)
-    else:
-        y = encode(captions, data.text_stage, model.encode_text)
-        if text_bank is not None:  # token-level states: a forward of its own, same precision
-            keywords = encode(text_bank.state, text_bank.stage, model.encode_text).float()
+    bank_rows = None
+    if paired_bank is not None:
+        if batch.paired_positions is None:
+            raise ValueError("A paired bank needs the batch's paired_positions (PairedSampler)")
+        bank_rows = paired_bank.record_captions(batch.paired_positions, batch.captions)
+    # The text rows of one forward: the batch's captions, then the paired bank's, then the
+    # keywords, joined where the trained text stages see each row alone (else apart).
+    parts = [(captions, data.text_stage)]
+    if bank_rows is not None:
+        parts.append((index_state(data.text_state, bank_rows), data.text_stage))
+    if text_bank is not None:
+        parts.append((text_bank.state, text_bank.stage))
+    joined = _join_text(model, parts)
+    if joined is not None:
+        sizes = [len(state) for state, _ in parts]
+        outputs = encode(joined, data.text_stage, model.encode_text).split(sizes)
+    else:  # token-level states or batch norm: a forward each, same precision
+        outputs = [encode(state, stage, model.encode_text) for state, stage in parts]
+    y, rest = outputs[0], [o.float() for o in outputs[1:]]  # extras in y's precision
+    bank_captions = rest.pop(0) if bank_rows is not None else None
+    keywords = rest.pop(0) if text_bank is not None else None
     return StepInputs(
         gather(x.float()),
         gather(y.float()),
         None if u is None else gather(u.float()),
         batch.captions.to(device),
         keywords,
+        None if paired_bank is None else batch.paired_positions,
+        None if bank_rows is None else bank_rows.to(device),
+        bank_captions,
     )
 
 
-def _joins_captions(model: DualEncoder, data: TrainData, bank: KeywordBank | None) -> bool:
-    """Whether a keyword bank can share the captions' forward: pooled (tensor) states entering
-    the same stage, and trained text stages that see each row alone."""
-    return (
-        bank is not None
-        and bank.stage == data.text_stage
-        and isinstance(bank.state, torch.Tensor)
-        and isinstance(data.text_state, torch.Tensor)
-        and model.rows_independent["text"]
-    )
+def _join_text(model: DualEncoder, parts: list) -> State | None:
+    """The text states of several parts as one batch, if they can share one forward: pooled
+    (tensor) states entering the same stage, and trained text stages that see each row alone.
+    None when there is one part only (nothing to join) or they cannot."""
+    if len(parts) == 1:
+        return None
+    if not (
+        model.rows_independent["text"]
+        and len({stage for _, stage in parts}) == 1
+        and all(isinstance(state, torch.Tensor) for state, _ in parts)
+    ):
+        return None
+    device = parts[0][0].device
+    return torch.cat([state.to(device) for state, _ in parts])

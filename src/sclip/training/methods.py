@@ -22,6 +22,7 @@ from sclip.training.losses import (
     keyword_loss,
     soft_cross_entropy,
 )
+from sclip.training.paired_bank import PairedBank
 
 
 @dataclass
@@ -34,6 +35,11 @@ class StepInputs:
     unpaired_images: torch.Tensor | None
     caption_rows: torch.Tensor | None = None
     keywords: torch.Tensor | None = None  # the keyword bank's embeddings, if embedded already
+    # With a paired bank: the batch's slots in it, and the bank's captions (its caption rows
+    # and their embeddings with gradient, in the bank's slot order)
+    paired_positions: torch.Tensor | None = None
+    bank_caption_rows: torch.Tensor | None = None
+    bank_captions: torch.Tensor | None = None
 
 
 @dataclass
@@ -54,6 +60,10 @@ class Method:
     def text_bank(self) -> KeywordBank | None:
         """Text states the method embeds every step (s_clip's keywords): the loop may embed
         them together with the captions and hand them over in StepInputs.keywords."""
+        return None
+
+    def start_bank(self, size: int) -> PairedBank | None:
+        """A fresh paired bank of `size` slots for a training run, if the method keeps one."""
         return None
 
     def settings(self) -> dict:
@@ -93,6 +103,7 @@ class CaptionPseudoLabel(Method):
         ot_epsilon: float | None = None,
         softmax_temperature: float | None = None,
         caption_both_directions: bool = False,
+        paired_bank: bool = False,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(
@@ -115,6 +126,11 @@ class CaptionPseudoLabel(Method):
         # are as meaningful as its rows (each caption's share of the unpaired images), so
         # optionally L_cap = ½ (image → caption + caption → image), like L_con's two halves.
         self.caption_both_directions = bool(caption_both_directions)
+        # Not in the paper: targets over every paired image instead of the batch's
+        # (training/paired_bank.py); the loop calls start_bank.
+        if not isinstance(paired_bank, bool):
+            raise ValueError(f"{name}: paired_bank must be true or false; got {paired_bank!r}")
+        self.paired_bank, self.bank = paired_bank, None
         # tol bounds the marginal error: 1e-5 is 0.1 % of 1/128, and the row-normalised target
         # is then within ~1e-3 of the fully converged plan's. The over-relaxed solver reaches
         # it in ~5× fewer iterations than POT's plain one at ε = 0.01 (pseudo_labels/overrelaxed.py).
@@ -123,6 +139,10 @@ class CaptionPseudoLabel(Method):
             "tol": sinkhorn_tol,
             "method": sinkhorn_method,
         }
+
+    def start_bank(self, size: int) -> PairedBank | None:
+        self.bank = PairedBank(size) if self.paired_bank else None
+        return self.bank
 
     def targets(
         self,
@@ -147,21 +167,43 @@ class CaptionPseudoLabel(Method):
             return caption_targets(u, x, epsilon=epsilon, **self.sinkhorn)
 
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
-        return self._caption_losses(model, model.scale, *_normalized(step))
+        return self._caption_losses(model, model.scale, *_normalized(step), step)
 
-    def _caption_losses(self, model, scale, x, y, u) -> dict[str, torch.Tensor]:
-        """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached).
-        `scale` is s, computed once per step for all the losses."""
-        unpaired_logits = scale * u @ y.T  # s·U Yᵀ: L_cap's, and L_con's extra negatives
-        extra = unpaired_logits if self.unpaired_negatives else None
+    def _caption_losses(self, model, scale, x, y, u, step) -> dict[str, torch.Tensor]:
+        """L_con and weighted L_cap from normalised embeddings; keeps the targets (detached)
+        and the caption rows of their columns. `scale` is s, computed once per step for all
+        the losses."""
+        paired, captions, self.last_caption_rows = self._pseudo_label_columns(x, y, step)
+        cap_logits = scale * u @ captions.T  # s·U Yᵀ: L_cap's logits
+        extra = None
+        if self.unpaired_negatives:  # L_con's extra negatives: the batch's captions only
+            extra = scale * u @ y.T if self.paired_bank else cap_logits
         out = {"contrastive": contrastive_from_logits(scale * x @ y.T, extra)}
-        self.last_targets = self.targets(model, u, x, normalized=True, scale=scale)
-        loss = soft_cross_entropy(unpaired_logits, self.last_targets)
+        self.last_targets = self.targets(model, u, paired, normalized=True, scale=scale)
+        loss = soft_cross_entropy(cap_logits, self.last_targets)
         if self.caption_both_directions:
-            reverse = caption_text_loss(y, u, scale, self.last_targets, normalized=True)
+            reverse = caption_text_loss(captions, u, scale, self.last_targets, normalized=True)
             loss = 0.5 * (loss + reverse)
         out["caption"] = self.caption_weight * loss
         return out
+
+    def _pseudo_label_columns(self, x, y, step: StepInputs):
+        """The paired images the targets choose among, their captions (normalised) and those
+        captions' rows: the batch's, or with a paired bank every paired image seen so far."""
+        if not self.paired_bank:
+            return x, y, step.caption_rows
+        if self.bank is None or step.paired_positions is None or step.bank_captions is None:
+            raise ValueError(
+                f"{self.name}: paired_bank needs the training loop's bank (start_bank) and the "
+                "step's paired_positions and bank_captions"
+            )
+        paired = self.bank.update_images(step.paired_positions, x)
+        if len(step.bank_captions) != len(paired):
+            raise ValueError(
+                f"{self.name}: {len(step.bank_captions)} bank captions for {len(paired)} "
+                "filled bank slots; embed the rows record_captions returned"
+            )
+        return paired, F.normalize(step.bank_captions, dim=-1), step.bank_caption_rows
 
 
 def _positive_or_none(
@@ -204,7 +246,7 @@ class SClip(CaptionPseudoLabel):
     def losses(self, model: DualEncoder, step: StepInputs) -> dict[str, torch.Tensor]:
         x, y, u = _normalized(step)
         scale = model.scale
-        out = self._caption_losses(model, scale, x, y, u)
+        out = self._caption_losses(model, scale, x, y, u, step)
         if self.keywords is not None and self.keyword_weight > 0:
             bank = self.keywords
             device = step.paired_images.device
@@ -212,7 +254,8 @@ class SClip(CaptionPseudoLabel):
             if keyword_emb is None:
                 keyword_emb = model.encode_text(state_to(bank.state, device), bank.stage)
             nearest = self.last_targets.argmax(dim=1)  # n(j): nearest paired image under P
-            candidates = bank.candidates.to(device)[step.caption_rows[nearest]]
+            rows = self.last_caption_rows.to(device)
+            candidates = bank.candidates.to(device)[rows[nearest]]
             out["keyword"] = self.keyword_weight * keyword_loss(
                 u,
                 F.normalize(keyword_emb, dim=-1),

@@ -18,6 +18,8 @@ class Batch:
     paired_images: torch.Tensor  # image rows
     captions: torch.Tensor  # caption rows, one per paired image
     unpaired_images: torch.Tensor  # image rows, possibly empty
+    # Where each paired image sits in the sampler's paired_images (a paired bank's slots)
+    paired_positions: torch.Tensor | None = None
 
 
 class PairedSampler:
@@ -69,4 +71,4 @@ class PairedSampler:
             if self.bu:
                 idx = torch.arange(step * self.bu, (step + 1) * self.bu) % n_unpaired
                 unpaired = self.unpaired_images[unpaired_order[idx]]
-            yield Batch(self.paired_images[order[sl]], captions[sl], unpaired)
+            yield Batch(self.paired_images[order[sl]], captions[sl], unpaired, order[sl])
