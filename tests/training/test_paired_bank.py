@@ -53,6 +53,11 @@ def test_bank_errors_name_what_is_wrong():
         bank.record_captions(torch.tensor([0, 1]), torch.tensor([0]))
     with pytest.raises(ValueError, match="ckpt.pt: its paired bank has 3 slots .* 4 paired"):
         PairedBank(4).load_state_dict(bank.state_dict(), source="ckpt.pt")
+    with pytest.raises(ValueError, match=r"ckpt.pt: its paired bank lacks \['images'\]"):
+        PairedBank(3).load_state_dict({"size": 3, "caption_rows": bank.caption_rows}, "ckpt.pt")
+    torn = {**bank.state_dict(), "caption_rows": torch.zeros(2, dtype=torch.long)}
+    with pytest.raises(ValueError, match=r"caption_rows have shape \(2,\), expected \(3,\)"):
+        PairedBank(3).load_state_dict(torn, "ckpt.pt")
     with pytest.raises(ValueError, match="s_clip: paired_bank must be true or false"):
         make_method("s_clip", paired_bank="yes")
     method = make_method("hard_pl", paired_bank=True)  # no start_bank: not silently in-batch

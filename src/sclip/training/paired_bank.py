@@ -64,10 +64,18 @@ class PairedBank:
         return {"size": self.size, "caption_rows": self.caption_rows.clone(), "images": images}
 
     def load_state_dict(self, state: dict, source: str = "checkpoint") -> None:
-        if state.get("size") != self.size:
+        missing = {"size", "caption_rows", "images"} - set(state)
+        if missing:
+            raise ValueError(f"{source}: its paired bank lacks {sorted(missing)}")
+        if state["size"] != self.size:
             raise ValueError(
                 f"{source}: its paired bank has {state.get('size')} slots but this run has "
                 f"{self.size} paired images; it was written for another split"
+            )
+        if state["caption_rows"].shape != (self.size,):
+            raise ValueError(
+                f"{source}: its paired bank's caption_rows have shape "
+                f"{tuple(state['caption_rows'].shape)}, expected ({self.size},)"
             )
         self.caption_rows = state["caption_rows"].clone()
         self.images = None if state["images"] is None else state["images"].clone()
