@@ -14,7 +14,7 @@ from sclip.training.loop import train
 from sclip.training.methods import make_method
 from sclip.training.worker import train_worker
 from tests.training.dist_helpers import distributed_s_clip_step, keyword_bank, s_clip_step
-from tests.training.tiny_problem import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_config, tiny_model
 
 
 def two_processes() -> DistributedConfig:
@@ -40,16 +40,7 @@ def test_gathered_s_clip_loss_and_gradients_equal_one_process():
 @pytest.mark.parametrize("options", [{}, {"paired_bank": True}], ids=["in_batch", "paired_bank"])
 def test_two_process_training_ends_at_the_same_weights(tmp_path, options):
     data, val = data_and_eval()
-    config = TrainConfig(
-        epochs=2,
-        paired_batch_size=8,
-        unpaired_batch_size=8,
-        lr=1e-2,
-        warmup_steps=2,
-        device="cpu",
-        select_metric="last",
-        num_threads=1,
-    )
+    config = tiny_config(2, num_threads=1)
     method = make_method("s_clip", keywords=keyword_bank(), **options)
     single = train(tiny_model(), data, config, method, None, None, progress=False)
     result = launch(

@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sclip.training.config import TrainConfig
 from sclip.training.loop import _embed_batch, train
 from sclip.training.methods import make_method
 from sclip.training.paired_bank import PairedBank
 from sclip.training.sampler import Batch
 from tests.training.dist_helpers import keyword_bank
-from tests.training.tiny_problem import data_and_eval, tiny_model
+from tests.training.tiny_problem import data_and_eval, tiny_config, tiny_model
 
 CPU = torch.device("cpu")
 
@@ -109,19 +108,6 @@ def test_later_steps_choose_among_every_paired_image_seen():
     assert model.text_stages[1].proj.weight.grad.abs().sum() > 0
 
 
-def config(epochs=3, **kw) -> TrainConfig:
-    return TrainConfig(
-        epochs=epochs,
-        paired_batch_size=8,
-        unpaired_batch_size=8,
-        lr=1e-2,
-        warmup_steps=2,
-        device="cpu",
-        select_metric="last",
-        **kw,
-    )
-
-
 def test_bank_changes_training_and_resumes_to_the_same_result(tmp_path):
     from sclip.training.checkpoint import load_checkpoint
 
@@ -139,7 +125,9 @@ def test_bank_changes_training_and_resumes_to_the_same_result(tmp_path):
                 return losses(model, step)
 
             method.losses = stopping
-        return train(tiny_model(), data, config(), method, None, checkpoint_dir, progress=False)
+        return train(
+            tiny_model(), data, tiny_config(), method, None, checkpoint_dir, progress=False
+        )
 
     full = run()
     in_batch = run(paired_bank=False)
@@ -158,12 +146,14 @@ def test_bank_changes_training_and_resumes_to_the_same_result(tmp_path):
 
 def test_a_checkpoint_without_a_bank_is_refused(tmp_path):
     data, _ = data_and_eval()
-    train(tiny_model(), data, config(1), make_method("hard_pl"), None, tmp_path, progress=False)
+    train(
+        tiny_model(), data, tiny_config(1), make_method("hard_pl"), None, tmp_path, progress=False
+    )
     with pytest.raises(ValueError, match="has no paired bank"):
         train(
             tiny_model(),
             data,
-            config(2),
+            tiny_config(2),
             make_method("hard_pl", paired_bank=True),
             None,
             tmp_path,

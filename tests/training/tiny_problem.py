@@ -8,6 +8,7 @@ from sclip.evaluation.evaluate import EvalSet
 from sclip.models import ModelConfig
 from sclip.models.dual_encoder import DualEncoder
 from sclip.models.layers import Projection
+from sclip.training.config import TrainConfig
 from sclip.training.loop import TrainData
 
 
@@ -66,3 +67,17 @@ def data_and_eval():
         class_names=[],
     )
     return data, val
+
+
+def tiny_config(epochs=3, **kw) -> TrainConfig:
+    """Training settings for the tiny problem: 8 + 8 images a step, on the CPU."""
+    settings = dict(
+        epochs=epochs,
+        paired_batch_size=8,
+        unpaired_batch_size=8,
+        lr=1e-2,
+        warmup_steps=2,
+        device="cpu",
+        select_metric="last",
+    )
+    return TrainConfig(**{**settings, **kw})
