@@ -65,7 +65,7 @@ def child(n_images: int = 128, calls: int = 3) -> dict:
     import sclip
     from sclip.data.images import load_pixels
     from sclip.models import build_model
-    from sclip.training.loop import resolve_precision
+    from sclip.training.device import resolve_precision
     from sclip.training.methods import make_method
     from sclip.training.sampler import Batch
 

@@ -12,7 +12,7 @@ from timing import best_of, paired_ratio, timings
 from sclip.allocator import freed_memory_kept
 from sclip.features import encode_image_files, encode_texts
 from sclip.models import build_model, offline
-from sclip.training.loop import resolve_precision
+from sclip.training.device import resolve_precision
 
 REPO = Path(__file__).resolve().parents[1]
 

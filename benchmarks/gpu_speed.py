@@ -161,7 +161,7 @@ def method_setup(device: torch.device, batch_size: int, rounds: int, attention: 
     from step_speed import step_batches
 
     from sclip.models import build_model
-    from sclip.training.loop import TrainData
+    from sclip.training.batch import TrainData
     from sclip.training.methods import KeywordBank
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,8 +198,8 @@ def phase_times(model, data, method, batches, device) -> dict[str, float]:
     import statistics
 
     import sclip.training.methods as methods
+    from sclip.training.batch import embed_batch
     from sclip.training.config import TrainConfig
-    from sclip.training.loop import _embed_batch
     from sclip.training.optim import make_optimizer
 
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -218,7 +218,7 @@ def phase_times(model, data, method, batches, device) -> dict[str, float]:
     try:
         for batch in batches:
             marks = [time.perf_counter()]
-            step = _embed_batch(model, data, batch, device, 0, 1, "bf16", None, method.text_bank())
+            step = embed_batch(model, data, batch, device, 0, 1, "bf16", None, method.text_bank())
             sync()
             marks.append(time.perf_counter())
             loss = sum(method.losses(model, step).values())
@@ -249,7 +249,7 @@ def method_steps(
     attentions: tuple[str, ...] = ("eager", "sdpa"),
 ) -> dict:
     """s_clip's and clip_ft's full fine-tuning steps through the training loop's own code
-    (_embed_batch, the methods' losses, AdamW), interleaved, a new batch each round; with
+    (embed_batch, the methods' losses, AdamW), interleaved, a new batch each round; with
     eager attention (the default) and with `model.attention: sdpa`; then each step in parts."""
     from step_speed import _optimiser_step
     from timing import paired_ratio, timings

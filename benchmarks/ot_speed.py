@@ -15,7 +15,7 @@ from timing import best_of
 from sclip.pseudo_labels.dataset_level import ot_plan
 from sclip.pseudo_labels.ot import caption_targets, marginal_error, relative_marginal_error
 from sclip.pseudo_labels.overrelaxed import sinkhorn_overrelaxed
-from sclip.training.loop import _embed_batch
+from sclip.training.batch import embed_batch
 from sclip.training.methods import make_method
 from sclip.training.sampler import Batch
 
@@ -136,7 +136,7 @@ def ot_step(model, data, repeats: int, batches: int = 16) -> dict:
 
     def embedded(batch):
         with torch.no_grad():
-            step = _embed_batch(model, data, batch, cpu)
+            step = embed_batch(model, data, batch, cpu)
         return F.normalize(step.unpaired_images, dim=-1), F.normalize(step.paired_images, dim=-1)
 
     u, x = embedded(Batch(torch.arange(128), torch.arange(128) * 4, torch.arange(256, 384)))

@@ -15,9 +15,10 @@ from timing import best_of, paired_ratio, timings
 
 from sclip.features import encode_texts
 from sclip.models import build_model
+from sclip.training.batch import TrainData, embed_batch
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
-from sclip.training.loop import TrainData, _embed_batch, resolve_precision
+from sclip.training.device import resolve_precision
 from sclip.training.methods import KeywordBank, make_method
 from sclip.training.optim import make_optimizer
 from sclip.training.sampler import Batch
@@ -64,7 +65,7 @@ def _optimiser_step(model, data, method, batch, device, precision="fp32", encode
     batches = itertools.cycle(batch if isinstance(batch, list) else [batch])
 
     def run():
-        step = _embed_batch(
+        step = embed_batch(
             model,
             data,
             next(batches),

@@ -25,7 +25,7 @@ def timings(fns: dict, repeats: int) -> dict[str, list[float]]:
 
 def machine() -> dict:
     """What the figures depend on: CPU model and vector extensions, threads, versions."""
-    from sclip.training.loop import fast_bf16
+    from sclip.training.device import fast_bf16
 
     cpuinfo = Path("/proc/cpuinfo")
     model = next(

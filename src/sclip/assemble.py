@@ -12,7 +12,7 @@ from sclip.evaluation.evaluate import EvalSet
 from sclip.features import read_features, rows_of
 from sclip.models import ModelConfig
 from sclip.models.dual_encoder import index_state
-from sclip.training.loop import TrainData
+from sclip.training.batch import TrainData
 from sclip.training.methods import KeywordBank
 
 

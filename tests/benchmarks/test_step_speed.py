@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sclip.training.loop import TrainData
+from sclip.training.batch import TrainData
 from tests.benchmarks.conftest import load_script
 
 

@@ -113,13 +113,13 @@ def test_bf16_prefix_gives_fp32_states_close_to_fp32_ones(offline_model, tmp_pat
 
 
 def test_embedding_precision_is_checked_and_resolved(monkeypatch):
-    import sclip.training.loop as loop
+    import sclip.training.device as device_module
     from sclip.pipelines.embedding.nodes import embedding_precision
 
     assert embedding_precision({}, "cpu") == "fp32"  # the default
-    monkeypatch.setattr(loop, "fast_bf16", lambda device: True)
+    monkeypatch.setattr(device_module, "fast_bf16", lambda _: True)
     assert embedding_precision({"precision": "auto"}, "cpu") == "bf16"
-    monkeypatch.setattr(loop, "fast_bf16", lambda device: False)
+    monkeypatch.setattr(device_module, "fast_bf16", lambda _: False)
     assert embedding_precision({"precision": "auto"}, "cpu") == "fp32"
     with pytest.raises(ValueError, match=r"embedding\.precision must be one of .*'half'"):
         embedding_precision({"precision": "half"}, "cpu")

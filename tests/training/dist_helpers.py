@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from sclip.training.batch import embed_batch
 from sclip.training.distributed import average_gradients, init_worker, rank_and_world
-from sclip.training.loop import _embed_batch
 from sclip.training.methods import KeywordBank, make_method
 from sclip.training.sampler import Batch
 from tests.training.tiny_problem import data_and_eval, tiny_model
@@ -35,7 +35,7 @@ def s_clip_step(rank: int = 0, world: int = 1) -> dict:
     data, _ = data_and_eval()
     method = make_method("s_clip", keywords=keyword_bank())
     cpu = torch.device("cpu")
-    step = _embed_batch(model, data, global_batch(), cpu, rank, world, text_bank=method.text_bank())
+    step = embed_batch(model, data, global_batch(), cpu, rank, world, text_bank=method.text_bank())
     parts = method.losses(model, step)
     sum(parts.values()).backward()
     average_gradients(model)

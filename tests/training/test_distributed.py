@@ -8,7 +8,6 @@ import socket
 import pytest
 import torch
 
-from sclip.training.config import TrainConfig
 from sclip.training.distributed import DistributedConfig, launch, shard
 from sclip.training.loop import train
 from sclip.training.methods import make_method
@@ -84,16 +83,8 @@ def test_two_processes_stop_early_together(tmp_path):
     from sclip.evaluation.evaluate import Evaluator
 
     data, val = data_and_eval()
-    config = TrainConfig(
-        epochs=12,
-        paired_batch_size=8,
-        unpaired_batch_size=8,
-        lr=1e-1,
-        warmup_steps=0,
-        device="cpu",
-        select_metric="mean_recall_one",
-        patience=1,
-        num_threads=1,
+    config = tiny_config(
+        12, lr=1e-1, warmup_steps=0, select_metric="mean_recall_one", patience=1, num_threads=1
     )
     method = make_method("s_clip", keywords=keyword_bank())
     model = tiny_model()

@@ -1,4 +1,4 @@
-"""_embed_batch: one forward per tower where rows are independent, batch norm kept apart,
+"""embed_batch: one forward per tower where rows are independent, batch norm kept apart,
 keywords in the step's precision."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import torch
 from sclip.models import ModelConfig
 from sclip.models.dual_encoder import DualEncoder
 from sclip.models.layers import Projection
-from sclip.training.loop import TrainData
+from sclip.training.batch import TrainData
 from tests.training.tiny_problem import Frozen, data_and_eval, tiny_model
 
 
@@ -25,7 +25,7 @@ def _counted(model, name):
 
 
 def test_a_step_embeds_its_images_and_its_texts_in_one_forward_each():
-    from sclip.training.loop import _embed_batch
+    from sclip.training.batch import embed_batch
     from sclip.training.methods import KeywordBank
     from sclip.training.sampler import Batch
 
@@ -34,7 +34,7 @@ def test_a_step_embeds_its_images_and_its_texts_in_one_forward_each():
     bank = KeywordBank(torch.randn(5, 6, generator=g), 0, torch.ones(64 * 4, 5, dtype=torch.bool))
     batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
     images, texts = _counted(model, "encode_image"), _counted(model, "encode_text")
-    step = _embed_batch(model, data, batch, torch.device("cpu"), text_bank=bank)
+    step = embed_batch(model, data, batch, torch.device("cpu"), text_bank=bank)
     assert len(images) == len(texts) == 1
     with torch.no_grad():  # the same embeddings as separate forwards
         torch.testing.assert_close(
@@ -52,7 +52,7 @@ def test_a_step_embeds_its_images_and_its_texts_in_one_forward_each():
 def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
     # Batch statistics would mix the two sets in one forward, so each gets its own, as
     # before the joint forward existed.
-    from sclip.training.loop import _embed_batch
+    from sclip.training.batch import embed_batch
     from sclip.training.sampler import Batch
 
     g = torch.Generator().manual_seed(0)
@@ -68,7 +68,7 @@ def test_trained_batch_norm_keeps_paired_and_unpaired_images_apart():
     data, _ = data_and_eval()
     batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
     images = _counted(model, "encode_image")
-    step = _embed_batch(model, data, batch, torch.device("cpu"))
+    step = embed_batch(model, data, batch, torch.device("cpu"))
     assert len(images) == 2
     with torch.no_grad():
         alone = model.encode_image(data.image_state[batch.paired_images])
@@ -80,7 +80,7 @@ def test_token_level_keyword_bank_is_embedded_in_the_steps_precision(tiny_clip_d
     get one of their own in the step's precision, not a fp32 forward inside the loss."""
     from sclip.features import encode_texts
     from sclip.models import build_model
-    from sclip.training.loop import _embed_batch
+    from sclip.training.batch import embed_batch
     from sclip.training.methods import KeywordBank, make_method
     from sclip.training.sampler import Batch
 
@@ -102,8 +102,8 @@ def test_token_level_keyword_bank_is_embedded_in_the_steps_precision(tiny_clip_d
     method = make_method("s_clip", keywords=bank)
     batch = Batch(torch.tensor([0, 1]), torch.tensor([0, 1]), torch.tensor([4, 5]))
     cpu = torch.device("cpu")
-    full = _embed_batch(model, data, batch, cpu, text_bank=method.text_bank())
-    half = _embed_batch(model, data, batch, cpu, precision="bf16", text_bank=method.text_bank())
+    full = embed_batch(model, data, batch, cpu, text_bank=method.text_bank())
+    half = embed_batch(model, data, batch, cpu, precision="bf16", text_bank=method.text_bank())
     with torch.no_grad():
         exact = model.encode_text(bank.state)
     torch.testing.assert_close(full.keywords, exact)

@@ -49,7 +49,7 @@ def test_training_learns_and_selects_on_val():
 
 
 def test_bf16_embeds_close_to_fp32_and_learns_as_well():
-    from sclip.training.loop import _embed_batch
+    from sclip.training.batch import embed_batch
     from sclip.training.sampler import PairedSampler
 
     model = tiny_model()
@@ -57,7 +57,7 @@ def test_bf16_embeds_close_to_fp32_and_learns_as_well():
     sampler = PairedSampler(data.paired_images, data.captions_of, data.unpaired_images, 8, 8, 0)
     batch = next(iter(sampler.epoch(0)))
     cpu = torch.device("cpu")
-    full, half = (_embed_batch(model, data, batch, cpu, precision=p) for p in ("fp32", "bf16"))
+    full, half = (embed_batch(model, data, batch, cpu, precision=p) for p in ("fp32", "bf16"))
     for a, b in (
         (full.paired_images, half.paired_images),
         (full.unpaired_images, half.unpaired_images),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sclip.training.loop import _embed_batch, train
+from sclip.training.batch import embed_batch
+from sclip.training.loop import train
 from sclip.training.methods import make_method
 from sclip.training.paired_bank import PairedBank
 from sclip.training.sampler import Batch
@@ -62,7 +63,7 @@ def test_bank_errors_name_what_is_wrong():
     method = make_method("hard_pl", paired_bank=True)  # no start_bank: not silently in-batch
     model = tiny_model()
     data, _ = data_and_eval()
-    step = _embed_batch(model, data, batch([0, 1, 2, 3], data), CPU)
+    step = embed_batch(model, data, batch([0, 1, 2, 3], data), CPU)
     with pytest.raises(ValueError, match="hard_pl: paired_bank needs the training loop's bank"):
         method.losses(model, step)
 
@@ -80,7 +81,7 @@ def test_first_step_equals_the_in_batch_pseudo_label(name):
     for use_bank in (False, True):
         model, method = tiny_model(), make_method(name, paired_bank=use_bank, **options)
         paired_bank = method.start_bank(len(data.paired_images))
-        step = _embed_batch(
+        step = embed_batch(
             model, data, b, CPU, text_bank=method.text_bank(), paired_bank=paired_bank
         )
         losses[use_bank] = {k: v.item() for k, v in method.losses(model, step).items()}
@@ -95,7 +96,7 @@ def test_later_steps_choose_among_every_paired_image_seen():
     paired_bank = method.start_bank(len(data.paired_images))
     first, second = batch([0, 1, 2, 3], data), batch([4, 5, 6, 7], data, caption_pick=2)
     for b in (first, second):
-        step = _embed_batch(
+        step = embed_batch(
             model, data, b, CPU, text_bank=method.text_bank(), paired_bank=paired_bank
         )
         parts = method.losses(model, step)

@@ -8,8 +8,8 @@ from sclip.evaluation.evaluate import EvalSet
 from sclip.models import ModelConfig
 from sclip.models.dual_encoder import DualEncoder
 from sclip.models.layers import Projection
+from sclip.training.batch import TrainData
 from sclip.training.config import TrainConfig
-from sclip.training.loop import TrainData
 
 
 class Frozen(torch.nn.Module):

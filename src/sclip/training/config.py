@@ -33,7 +33,7 @@ class TrainConfig:
     patience: int | None = None
     num_threads: int = 0  # 0: leave torch's default
     # bf16: the towers run under autocast (GPUs, CPUs with AVX512/AMX); the losses, the OT
-    # and the optimiser stay fp32. auto: bf16 where it is fast, else fp32 (loop.fast_bf16).
+    # and the optimiser stay fp32. auto: bf16 where it is fast, else fp32 (device.fast_bf16).
     precision: str = "fp32"
     # torch.compile the image tower's trainable stages (sclip.training.compile): ~1.8× faster
     # RSICD steps on the CPU after ~20 s of compiling; not worth it for heads only.

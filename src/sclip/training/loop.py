@@ -7,7 +7,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,36 +16,16 @@ import torch
 from tqdm.auto import tqdm
 
 from sclip.models import DualEncoder
-from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
+from sclip.training.batch import TrainData, embed_batch
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
-from sclip.training.distributed import (
-    average_gradients,
-    broadcast_flag,
-    gather,
-    rank_and_world,
-    shard,
-)
-from sclip.training.methods import KeywordBank, StepInputs
+from sclip.training.device import resolve_device, resolve_precision
+from sclip.training.distributed import average_gradients, broadcast_flag, rank_and_world, shard
 from sclip.training.optim import cosine_with_warmup, make_optimizer
-from sclip.training.paired_bank import PairedBank
 from sclip.training.sampler import PairedSampler
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainData:
-    """Cached states and which rows are paired / unpaired. Captions here are PAIRED ones only."""
-
-    image_state: State
-    image_stage: int
-    text_state: State
-    text_stage: int
-    paired_images: torch.Tensor  # image rows
-    captions_of: Sequence[torch.Tensor]  # caption rows of each paired image
-    unpaired_images: torch.Tensor  # image rows
 
 
 @dataclass
@@ -57,45 +37,6 @@ class TrainResult:
     # "step": steps into the next}); None when it trained from the start. A resumed run's
     # time is not a whole run's (benchmarks/seeds.py reports it).
     resumed_from: dict | None = None
-
-
-def resolve_device(name: str) -> torch.device:
-    """'auto' → CUDA when present, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def fast_bf16(device: torch.device) -> bool:
-    """Whether bf16 autocast is fast here: a CUDA device with bf16, or a CPU with bf16 in its
-    instruction set (AVX512-BF16 or AMX). oneDNN also runs bf16 on plain AVX512 by converting
-    to fp32, which is slower than fp32 itself: conf/rsicd's frozen prefix ran at 0.67x of
-    fp32 so on an AVX512 Xeon without BF16, and with no AVX512 at all torch falls back to
-    reference convolutions (an RSICD step took 41 s in bf16 against 5.1 s in fp32 on AVX2)."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
-        return False
-    try:  # torch's CPU feature probes (private, present since 2.1)
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:  # an older torch: oneDNN's own (looser) test
-        return bool(getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)())
-
-
-def resolve_precision(
-    precision: str, device: torch.device, param: str = "training.precision"
-) -> str:
-    """'auto' → 'bf16' where it is fast (fast_bf16), else 'fp32'; a slow explicit 'bf16' warns."""
-    if precision == "auto":
-        return "bf16" if fast_bf16(device) else "fp32"
-    if precision == "bf16" and not fast_bf16(device):
-        log.warning(
-            "%s=bf16 on a %s without fast bf16 kernels: expect it to be several "
-            "times slower than fp32 (use 'auto' or 'fp32')",
-            param,
-            device.type,
-        )
-    return precision
 
 
 def seed_everything(seed: int) -> None:
@@ -253,7 +194,7 @@ def train(
             leave=False,
         )
         for batch in batches:
-            step = _embed_batch(
+            step = embed_batch(
                 model, data, batch, device, rank, world, precision, encode_image, bank, paired_bank
             )
             parts = method.losses(model, step)
@@ -307,97 +248,3 @@ def train(
         if path is not None and rank == 0:
             checkpoint(epoch + 1, 0, {})
     return result
-
-
-def _embed_batch(
-    model: DualEncoder,
-    data: TrainData,
-    batch,
-    device,
-    rank: int = 0,
-    world: int = 1,
-    precision: str = "fp32",
-    encode_image: Callable | None = None,
-    text_bank: KeywordBank | None = None,
-    paired_bank: PairedBank | None = None,
-) -> StepInputs:
-    """Embeddings of the global batch. With several processes each embeds its slice and the
-    slices are all-gathered with gradient (rank order = the global batch's order). With
-    precision 'bf16' the towers run under autocast and the embeddings come back as fp32.
-    encode_image replaces model.encode_image (e.g. compiled). text_bank: the method's keyword
-    bank (`method.text_bank()`), embedded with the captions where they share one forward
-    (every rank embeds all of it; it is not gathered). paired_bank: the method's
-    (`method.start_bank`): this batch's captions are recorded in it and all its captions
-    embedded, also on every rank."""
-    encode_image = encode_image or model.encode_image
-
-    def encode(state, stage, tower):
-        with torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16"):
-            return tower(state_to(trim_padding(state), device), stage)
-
-    def local(rows, what):
-        return shard(rows, rank, world, what) if world > 1 else rows
-
-    images, image_stage = data.image_state, data.image_stage
-    paired = local(batch.paired_images, "paired")
-    unpaired = local(batch.unpaired_images, "unpaired") if len(batch.unpaired_images) else None
-    if unpaired is not None and model.rows_independent["image"]:
-        # One forward for both: the suffix sees each row alone, so the embeddings are the
-        # same, and a heads-only step saves a second pass and a gradient accumulation.
-        both = index_state(images, torch.cat([paired, unpaired]))
-        x, u = encode(both, image_stage, encode_image).split([len(paired), len(unpaired)])
-    else:
-        # Batch-norm in train mode: paired and unpaired images keep their own statistics.
-        # (Unpaired first, as always: the order random drop-connect masks are drawn in.)
-        u = None
-        if unpaired is not None:
-            u = encode(index_state(images, unpaired), image_stage, encode_image)
-        x = encode(index_state(images, paired), image_stage, encode_image)
-    captions = index_state(data.text_state, local(batch.captions, "paired"))
-    bank_rows = None
-    if paired_bank is not None:
-        if batch.paired_positions is None:
-            raise ValueError("A paired bank needs the batch's paired_positions (PairedSampler)")
-        bank_rows = paired_bank.record_captions(batch.paired_positions, batch.captions)
-    # The text rows of one forward: the batch's captions, then the paired bank's, then the
-    # keywords, joined where the trained text stages see each row alone (else apart).
-    parts = [(captions, data.text_stage)]
-    if bank_rows is not None:
-        parts.append((index_state(data.text_state, bank_rows), data.text_stage))
-    if text_bank is not None:
-        parts.append((text_bank.state, text_bank.stage))
-    joined = _join_text(model, parts)
-    if joined is not None:
-        sizes = [len(state) for state, _ in parts]
-        outputs = encode(joined, data.text_stage, model.encode_text).split(sizes)
-    else:  # token-level states or batch norm: a forward each, same precision
-        outputs = [encode(state, stage, model.encode_text) for state, stage in parts]
-    y, rest = outputs[0], [o.float() for o in outputs[1:]]  # extras in y's precision
-    bank_captions = rest.pop(0) if bank_rows is not None else None
-    keywords = rest.pop(0) if text_bank is not None else None
-    return StepInputs(
-        gather(x.float()),
-        gather(y.float()),
-        None if u is None else gather(u.float()),
-        batch.captions.to(device),
-        keywords,
-        None if paired_bank is None else batch.paired_positions,
-        None if bank_rows is None else bank_rows.to(device),
-        bank_captions,
-    )
-
-
-def _join_text(model: DualEncoder, parts: list) -> State | None:
-    """The text states of several parts as one batch, if they can share one forward: pooled
-    (tensor) states entering the same stage, and trained text stages that see each row alone.
-    None when there is one part only (nothing to join) or they cannot."""
-    if len(parts) == 1:
-        return None
-    if not (
-        model.rows_independent["text"]
-        and len({stage for _, stage in parts}) == 1
-        and all(isinstance(state, torch.Tensor) for state, _ in parts)
-    ):
-        return None
-    device = parts[0][0].device
-    return torch.cat([state.to(device) for state, _ in parts])

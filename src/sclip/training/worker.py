@@ -10,9 +10,11 @@ import torch.distributed as dist
 
 from sclip.evaluation.evaluate import EvalSet, Evaluator
 from sclip.models import DualEncoder
+from sclip.training.batch import TrainData
 from sclip.training.config import TrainConfig
+from sclip.training.device import resolve_device
 from sclip.training.distributed import init_worker, rank_and_world
-from sclip.training.loop import TrainData, TrainResult, resolve_device, train
+from sclip.training.loop import TrainResult, train
 
 
 def train_worker(

@@ -12,7 +12,7 @@ import torch
 from sclip.features import encode_image_files, encode_texts, features_artifact, subset_features
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import PRECISIONS
-from sclip.training.loop import resolve_device, resolve_precision
+from sclip.training.device import resolve_device, resolve_precision
 
 log = logging.getLogger(__name__)
 

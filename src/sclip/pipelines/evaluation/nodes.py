@@ -16,7 +16,7 @@ from sclip.evaluation.report import (
     training_curves,
 )
 from sclip.models import ModelConfig, build_model
-from sclip.training.loop import resolve_device
+from sclip.training.device import resolve_device
 
 log = logging.getLogger(__name__)
 

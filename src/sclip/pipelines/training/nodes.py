@@ -12,8 +12,9 @@ from sclip.assemble import eval_set, fingerprint, keyword_bank, train_data
 from sclip.evaluation.evaluate import Evaluator
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import TrainConfig
+from sclip.training.device import resolve_device
 from sclip.training.distributed import DistributedConfig, launch
-from sclip.training.loop import resolve_device, train
+from sclip.training.loop import train
 from sclip.training.methods import METHODS, make_method
 from sclip.training.worker import train_worker
 
