@@ -60,6 +60,20 @@ def train_and_evaluate(
 ) -> dict:
     """Train one method with the project's settings overridden by `training` (and the
     method's options by `options`); val/test metrics of the epoch selected on val."""
+    from sclip.evaluation.evaluate import Evaluator
+
+    model, result, splits, templates = train_selected(data, seed, method, training, options)
+    out = {s: Evaluator(model, splits[s], templates, 0, "cpu")(model) for s in splits}
+    out["selected_epoch"] = result.selected_epoch
+    out["val_history"] = val_history(result.history)
+    return out
+
+
+def train_selected(
+    data: dict, seed: int, method: str, training: dict, options: dict | None = None
+) -> tuple:
+    """As train_and_evaluate, but returns the model at the epoch selected on val, the
+    training result, the val/test EvalSets and the prompt templates."""
     import torch
 
     from sclip.assemble import eval_set, keyword_bank, train_data
@@ -109,10 +123,7 @@ def train_and_evaluate(
         progress=False,
     )
     model.load_trainable_state(result.state)
-    out = {s: Evaluator(model, splits[s], templates, 0, cpu)(model) for s in splits}
-    out["selected_epoch"] = result.selected_epoch
-    out["val_history"] = val_history(result.history)
-    return out
+    return model, result, splits, templates
 
 
 def val_history(history: list[dict]) -> list[dict]:
