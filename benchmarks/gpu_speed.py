@@ -17,7 +17,6 @@ tensor-core rates from the vendors' data sheets) or given with --peak-tflops."""
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import time
@@ -191,56 +190,6 @@ def method_setup(device: torch.device, batch_size: int, rounds: int, attention: 
     return model, data, bank, paired_only, mixed
 
 
-def phase_times(model, data, method, batches, device) -> dict[str, float]:
-    """Median milliseconds of each part of a step (embedding, losses with the OT, backward,
-    AdamW), the device synchronised between parts: where a method's extra time goes. The
-    synchronisations cost overlap, so the parts add up to more than a step."""
-    import statistics
-
-    import sclip.training.methods as methods
-    from sclip.training.batch import embed_batch
-    from sclip.training.config import TrainConfig
-    from sclip.training.optim import make_optimizer
-
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    optimizer = make_optimizer(model, TrainConfig(lr=1e-5))
-    solve, ot_ms = methods.caption_targets, []
-
-    def timed_solve(*args, **kwargs):
-        sync()
-        t = time.perf_counter()
-        plan = solve(*args, **kwargs)
-        ot_ms.append(1e3 * (time.perf_counter() - t))
-        return plan
-
-    rows = []
-    methods.caption_targets = timed_solve
-    try:
-        for batch in batches:
-            marks = [time.perf_counter()]
-            step = embed_batch(model, data, batch, device, 0, 1, "bf16", None, method.text_bank())
-            sync()
-            marks.append(time.perf_counter())
-            loss = sum(method.losses(model, step).values())
-            sync()
-            marks.append(time.perf_counter())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            sync()
-            marks.append(time.perf_counter())
-            optimizer.step()
-            sync()
-            marks.append(time.perf_counter())
-            rows.append([1e3 * (b - a) for a, b in itertools.pairwise(marks)])
-    finally:
-        methods.caption_targets = solve
-    parts = ("embed", "losses", "backward", "optimizer")
-    out = {f"{p}_ms": statistics.median(r[i] for r in rows) for i, p in enumerate(parts)}
-    if ot_ms:
-        out["ot_ms"] = statistics.median(ot_ms)
-    return out
-
-
 def method_steps(
     device: torch.device,
     batch_size: int,
@@ -251,7 +200,7 @@ def method_steps(
     """s_clip's and clip_ft's full fine-tuning steps through the training loop's own code
     (embed_batch, the methods' losses, AdamW), interleaved, a new batch each round; with
     eager attention (the default) and with `model.attention: sdpa`; then each step in parts."""
-    from step_speed import _optimiser_step
+    from step_speed import _optimiser_step, phase_times
     from timing import paired_ratio, timings
 
     from sclip.training.methods import make_method
@@ -287,7 +236,7 @@ def method_steps(
         )
         if attention == "eager":
             out["gpu_train_step_phases"] = {
-                k: phase_times(model, data, m, batches[k][:steps], device)
+                k: phase_times(model, data, m, batches[k][:steps], device, "bf16")
                 for k, m in methods.items()
             }
         del model, runs

@@ -24,7 +24,10 @@ repeats, best of them), so ratios hold on a noisy machine.
   (where the offline model starts) and on one thread, the last two image blocks (conf/rsicd)
   and the whole image tower trained from pixels (128 px). train_step_ot_iterations: s_clip's
   OT iterations per step early and late in 300 steps on one batch repeated (how the ratio was
-  timed before) and on a new batch each step.
+  timed before) and on a new batch each step. train_step_heads_phases(_initial_scale): the
+  heads-only step of each method split into embedding, losses' forward, backward and AdamW
+  (medians), with s_clip's OT inside its losses timed too (step_speed.phase_times, as
+  gpu_speed.py's gpu_train_step_phases).
 - precision_bf16_speedup: an s_clip step as conf/rsicd trains it (last two image blocks,
   128 + 512 images) in fp32 over the same step under bf16 autocast (`training.precision`);
   compile_speedup: that step compiled (`training.compile`) over eager, at the auto precision.
@@ -68,6 +71,7 @@ from step_speed import (  # noqa: E402
     ot_drift,
     paired_bank_step,
     precision_step,
+    step_phases,
     text_layer_step,
     train_step,
 )
@@ -125,6 +129,7 @@ def main(argv=None) -> int:
             "embedding",
             "selection_eval",
             "train_step",
+            "step_phases",
             "ot_drift",
             "precision",
             "text_layer",
@@ -254,6 +259,20 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("train_step")
+    if "step_phases" not in args.skip:
+        for label, key, scale in (
+            ("s = 100", "", 100.0),
+            ("s = 1/0.07", "_initial_scale", 1 / 0.07),
+        ):
+            phases = step_phases(100 * args.repeats, scale=scale)
+            result[f"train_step_heads_phases{key}"] = phases
+            for name, ms in phases.items():
+                print(
+                    f"heads-only step phases, {label}, {name} (medians, ms): "
+                    + ", ".join(f"{k.removesuffix('_ms')} {v:.2f}" for k, v in ms.items()),
+                    flush=True,
+                )
+        save("step_phases")
     if "ot_drift" not in args.skip:
         drift = ot_drift(300)
         result["train_step_ot_iterations"] = drift

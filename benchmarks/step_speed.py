@@ -58,9 +58,12 @@ def _step_setup(trainable: dict, image_size: int, n: int = 512, scale: float = 1
     return model.train(), data, bank
 
 
-def _optimiser_step(model, data, method, batch, device, precision="fp32", encode_image=None):
+def _optimiser_step(
+    model, data, method, batch, device, precision="fp32", encode_image=None, paired_bank=None
+):
     """A callable running one full training step (embed, losses, backward, AdamW); `batch`
-    is one Batch, or a list of them taken in turn, one per call."""
+    is one Batch, or a list of them taken in turn, one per call; `paired_bank`: the one
+    `method.start_bank` returned, if any."""
     optimizer = make_optimizer(model, TrainConfig(lr=1e-4))
     batches = itertools.cycle(batch if isinstance(batch, list) else [batch])
 
@@ -75,7 +78,7 @@ def _optimiser_step(model, data, method, batch, device, precision="fp32", encode
             precision,
             encode_image,
             method.text_bank(),
-            getattr(method, "bank", None),  # a paired bank (paired_bank_step), started already
+            paired_bank,
         )
         parts = method.losses(model, step)
         optimizer.zero_grad(set_to_none=True)
@@ -331,7 +334,9 @@ def paired_bank_step(
         if fill is not None:  # every slot written, as after RSICD's first epoch
             fill.record_captions(torch.arange(paired), torch.arange(paired) * 4)
             fill.update_images(torch.arange(paired), torch.randn(paired, model.config.embed_dim))
-        steps[name] = _optimiser_step(model, data, method, batches, device, precision)
+        steps[name] = _optimiser_step(
+            model, data, method, batches, device, precision, paired_bank=fill
+        )
     for run in steps.values():  # warm-up
         run()
     times = timings(steps, repeats)
@@ -343,3 +348,66 @@ def paired_bank_step(
         "paired_bank_step_s": min(times["paired_bank"]),
         "paired_bank_step_ratio": paired_ratio(times, "paired_bank", "in_batch"),
     }
+
+
+def phase_times(model, data, method, batches, device, precision="fp32") -> dict[str, float]:
+    """Median milliseconds of each part of a step (embedding, losses with the OT, backward,
+    AdamW), the device synchronised between parts: where a method's extra time goes. The
+    synchronisations cost overlap, so the parts add up to more than a step."""
+    import sclip.training.methods as methods
+
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    optimizer = make_optimizer(model, TrainConfig(lr=1e-5))
+    solve, ot_ms = methods.caption_targets, []
+
+    def timed_solve(*args, **kwargs):
+        sync()
+        t = time.perf_counter()
+        plan = solve(*args, **kwargs)
+        ot_ms.append(1e3 * (time.perf_counter() - t))
+        return plan
+
+    rows = []
+    methods.caption_targets = timed_solve
+    try:
+        for batch in batches:
+            marks = [time.perf_counter()]
+            step = embed_batch(
+                model, data, batch, device, 0, 1, precision, None, method.text_bank()
+            )
+            sync()
+            marks.append(time.perf_counter())
+            loss = sum(method.losses(model, step).values())
+            sync()
+            marks.append(time.perf_counter())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            sync()
+            marks.append(time.perf_counter())
+            optimizer.step()
+            sync()
+            marks.append(time.perf_counter())
+            rows.append([1e3 * (b - a) for a, b in itertools.pairwise(marks)])
+    finally:
+        methods.caption_targets = solve
+    parts = ("embed", "losses", "backward", "optimizer")
+    out = {f"{p}_ms": statistics.median(r[i] for r in rows) for i, p in enumerate(parts)}
+    if ot_ms:
+        out["ot_ms"] = statistics.median(ot_ms)
+    return out
+
+
+def step_phases(rounds: int, scale: float = 100.0, n: int = 1024, warmup: int = 20) -> dict:
+    """phase_times of each method's heads-only step on the CPU in fp32 (conf/base's), over
+    `rounds` new batches after `warmup` untimed ones."""
+    model, data, bank = _step_setup({"image": "heads", "text": "heads"}, 128, n=n, scale=scale)
+    cpu = torch.device("cpu")
+    paired_only, mixed = step_batches(data, rounds + warmup)
+    out = {}
+    for name, method, batches in (
+        ("clip_ft", make_method("clip_ft"), paired_only),
+        ("s_clip", make_method("s_clip", keywords=bank), mixed),
+    ):
+        phase_times(model, data, method, batches[:warmup], cpu)
+        out[name] = phase_times(model, data, method, batches[warmup:], cpu)
+    return out

@@ -58,3 +58,13 @@ def test_paired_bank_step_times_both_steps_side_by_side(step_speed):
     assert figures["paired_bank_slots"] == 8
     assert figures["paired_bank_step_s"] > 0 and figures["paired_bank_in_batch_step_s"] > 0
     assert figures["paired_bank_step_ratio"] > 0
+
+
+def test_step_phases_split_each_methods_step_and_time_s_clips_target(step_speed):
+    phases = step_speed.step_phases(rounds=2, n=64)
+    assert set(phases) == {"clip_ft", "s_clip"}
+    for ms in phases.values():
+        assert {"embed_ms", "losses_ms", "backward_ms", "optimizer_ms"} <= set(ms)
+        assert all(v > 0 for v in ms.values())
+    assert "ot_ms" in phases["s_clip"]
+    assert "ot_ms" not in phases["clip_ft"]

@@ -58,6 +58,9 @@ def test_bank_errors_name_what_is_wrong():
     torn = {**bank.state_dict(), "caption_rows": torch.zeros(2, dtype=torch.long)}
     with pytest.raises(ValueError, match=r"caption_rows have shape \(2,\), expected \(3,\)"):
         PairedBank(3).load_state_dict(torn, "ckpt.pt")
+    torn = {**bank.state_dict(), "images": torch.zeros(2, 4)}
+    with pytest.raises(ValueError, match=r"images have shape \(2, 4\), expected \(3, "):
+        PairedBank(3).load_state_dict(torn, "ckpt.pt")
     with pytest.raises(ValueError, match="s_clip: paired_bank must be true or false"):
         make_method("s_clip", paired_bank="yes")
     method = make_method("hard_pl", paired_bank=True)  # no start_bank: not silently in-batch

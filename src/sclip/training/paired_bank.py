@@ -77,5 +77,11 @@ class PairedBank:
                 f"{source}: its paired bank's caption_rows have shape "
                 f"{tuple(state['caption_rows'].shape)}, expected ({self.size},)"
             )
+        images = state["images"]
+        if images is not None and (images.dim() != 2 or images.shape[0] != self.size):
+            raise ValueError(
+                f"{source}: its paired bank's images have shape {tuple(images.shape)}, "
+                f"expected ({self.size}, embedding size)"
+            )
         self.caption_rows = state["caption_rows"].clone()
-        self.images = None if state["images"] is None else state["images"].clone()
+        self.images = None if images is None else images.clone()
