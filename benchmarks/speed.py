@@ -70,6 +70,7 @@ from step_speed import (  # noqa: E402
     _step_setup,
     ot_drift,
     paired_bank_step,
+    pool_backward,
     precision_step,
     step_phases,
     text_layer_step,
@@ -132,6 +133,7 @@ def main(argv=None) -> int:
             "step_phases",
             "ot_drift",
             "precision",
+            "pool_backward",
             "text_layer",
             "paired_bank",
             "ot_step",
@@ -303,6 +305,16 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("precision")
+    if "pool_backward" not in args.skip:
+        result.update(pool_backward(10 * args.repeats))
+        print(
+            f"image head backward, {result['pool_backward_batch']} maps of 320 × 7 × 7 (fp32): "
+            f"pooled by mean(dim=(2, 3)) {result['pool_backward_mean_s'] * 1e3:.0f} ms, by "
+            f"spatial_mean {result['pool_backward_spatial_mean_s'] * 1e3:.0f} ms: "
+            f"{result['pool_backward_speedup']:.1f}x (median of same-round ratios)",
+            flush=True,
+        )
+        save("pool_backward")
     if "text_layer" not in args.skip:
         result.update(text_layer_step(args.repeats))
         print(

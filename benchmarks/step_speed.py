@@ -411,3 +411,33 @@ def step_phases(rounds: int, scale: float = 100.0, n: int = 1024, warmup: int = 
         phase_times(model, data, method, batches[:warmup], cpu)
         out[name] = phase_times(model, data, method, batches[warmup:], cpu)
     return out
+
+
+def pool_backward(repeats: int, batch: int = 512) -> dict:
+    """Backward of the image tower's head (1x1 conv to 1280 channels, batch norm, ReLU6, pool)
+    on `batch` NHWC maps of 7 × 7, pooled by `spatial_mean` against x.mean(dim=(2, 3)), in
+    interleaved rounds, fp32: what the pooling's gradient layout costs batch norm's backward."""
+    from sclip.models.offline import spatial_mean
+
+    model = build_model({"image_size": 224, "trainable": {"image": 1, "text": "heads"}})
+    head = model.image_stages[-2].train()
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, 320, 7, 7, generator=g).contiguous(memory_format=torch.channels_last)
+
+    def step(pool):
+        def run():
+            head.zero_grad(set_to_none=True)
+            pool(head.act(head.bn(head.conv(x)))).sum().backward()
+
+        return run
+
+    steps = {"mean": step(lambda y: y.mean(dim=(2, 3))), "spatial_mean": step(spatial_mean)}
+    for run in steps.values():
+        run()
+    times = timings(steps, repeats)
+    return {
+        "pool_backward_batch": batch,
+        "pool_backward_mean_s": min(times["mean"]),
+        "pool_backward_spatial_mean_s": min(times["spatial_mean"]),
+        "pool_backward_speedup": paired_ratio(times, "mean", "spatial_mean"),
+    }

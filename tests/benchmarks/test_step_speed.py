@@ -68,3 +68,10 @@ def test_step_phases_split_each_methods_step_and_time_s_clips_target(step_speed)
         assert all(v > 0 for v in ms.values())
     assert "ot_ms" in phases["s_clip"]
     assert "ot_ms" not in phases["clip_ft"]
+
+
+def test_pool_backward_times_both_poolings_of_the_real_head(step_speed):
+    figures = step_speed.pool_backward(2, batch=4)
+    assert figures["pool_backward_batch"] == 4
+    assert figures["pool_backward_mean_s"] > 0 and figures["pool_backward_spatial_mean_s"] > 0
+    assert figures["pool_backward_speedup"] > 0

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from sclip.models import ModelConfig, build_model
 from sclip.models.dual_encoder import state_to
+from sclip.models.offline import spatial_mean
 
 TEXTS = ["a dense forest with tall trees", "many red houses next to a road", "a lake"]
 
@@ -52,6 +53,28 @@ def test_efficientnet_tower_runs_in_nhwc(offline_model):
         torch.testing.assert_close(
             offline_model.encode_image(nchw, 2), offline_model.encode_image(state, 2)
         )
+
+
+@pytest.mark.parametrize("memory_format", [torch.channels_last, torch.contiguous_format])
+def test_spatial_mean_pools_as_mean_and_keeps_the_gradient_nhwc(memory_format):
+    """The head's pooling equals mean(dim=(2, 3)) in value and gradient, and hands an NHWC
+    map back an NHWC gradient (mean(dim=(2, 3)) hands back NCHW, which sends CPU batch-norm
+    backward down its slow mixed-layout path)."""
+    x = torch.randn(3, 16, 5, 4).contiguous(memory_format=memory_format).requires_grad_()
+    weights = torch.randn(3, 16)
+    grads = {}
+    for name, pool in (("view", spatial_mean), ("mean", lambda t: t.mean(dim=(2, 3)))):
+        x.grad = None
+        hidden = x * 2.0  # an activation: a leaf's .grad is re-laid-out to match the leaf
+        hidden.register_hook(lambda g, name=name: grads.__setitem__(name, g))
+        out = pool(hidden)
+        if name == "view":
+            pooled = out.detach()
+        (out * weights).sum().backward()
+    torch.testing.assert_close(pooled, (x * 2.0).mean(dim=(2, 3)))
+    torch.testing.assert_close(grads["view"], grads["mean"])
+    if memory_format is torch.channels_last:
+        assert grads["view"].is_contiguous(memory_format=torch.channels_last)
 
 
 def _efficientnet_state(model):

@@ -52,7 +52,17 @@ class EfficientNetHead(nn.Module):
         self.conv, self.bn, self.act = net._conv_head, net._bn1, net._swish
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.bn(self.conv(_channels_last(x)))).mean(dim=(2, 3))
+        return spatial_mean(self.act(self.bn(self.conv(_channels_last(x)))))
+
+
+def spatial_mean(x: torch.Tensor) -> torch.Tensor:
+    """Global average pooling [N, C, H, W] → [N, C], as the mean over the H·W rows of the map's
+    [N, H·W, C] view (a view for NHWC strides). Same values as x.mean(dim=(2, 3)), whose
+    backward hands the batch norm before it an NCHW-strided gradient for NHWC activations:
+    CPU batch-norm backward takes a slow path for the mix, ~11× slower on 512 × 1280 × 7 × 7
+    (benchmarks/README.md, "Pooling backward")."""
+    n, c, h, w = x.shape
+    return x.permute(0, 2, 3, 1).reshape(n, h * w, c).mean(dim=1)
 
 
 def _channels_last(x: torch.Tensor) -> torch.Tensor:
