@@ -64,18 +64,15 @@ sys.path.insert(0, str(REPO / "src"))
 
 import torch  # noqa: E402
 from alloc_speed import allocator  # noqa: E402
-from encode_speed import embedding, selection_eval  # noqa: E402
-from ot_speed import ot_dataset_level, ot_step  # noqa: E402
-from step_speed import (  # noqa: E402
-    _step_setup,
-    ot_drift,
+from block_step_speed import (  # noqa: E402
     paired_bank_step,
     pool_backward,
     precision_step,
-    step_phases,
     text_layer_step,
-    train_step,
 )
+from encode_speed import embedding, selection_eval  # noqa: E402
+from ot_speed import ot_dataset_level, ot_step  # noqa: E402
+from step_speed import _step_setup, ot_drift, step_phases, train_step  # noqa: E402
 from timing import machine  # noqa: E402
 
 
