@@ -171,9 +171,10 @@ def paired_bank_step(
 
 
 def pool_backward(repeats: int, batch: int = 512) -> dict:
-    """Backward of the image tower's head (1x1 conv to 1280 channels, batch norm, ReLU6, pool)
-    on `batch` NHWC maps of 7 × 7, pooled by `spatial_mean` against x.mean(dim=(2, 3)), in
-    interleaved rounds, fp32: what the pooling's gradient layout costs batch norm's backward."""
+    """Forward and backward of the image tower's head (1x1 conv to 1280 channels, batch norm,
+    ReLU6, pool) on `batch` NHWC maps of 7 × 7, pooled by `spatial_mean` against
+    x.mean(dim=(2, 3)), in interleaved rounds, fp32: what the pooling's gradient layout costs
+    batch norm's backward."""
     from sclip.models.offline import spatial_mean
 
     model = build_model({"image_size": 224, "trainable": {"image": 1, "text": "heads"}})

@@ -305,7 +305,7 @@ def main(argv=None) -> int:
     if "pool_backward" not in args.skip:
         result.update(pool_backward(10 * args.repeats))
         print(
-            f"image head backward, {result['pool_backward_batch']} maps of 320 × 7 × 7 (fp32): "
+            f"image head forward + backward, {result['pool_backward_batch']} maps of 320 × 7 × 7 (fp32): "
             f"pooled by mean(dim=(2, 3)) {result['pool_backward_mean_s'] * 1e3:.0f} ms, by "
             f"spatial_mean {result['pool_backward_spatial_mean_s'] * 1e3:.0f} ms: "
             f"{result['pool_backward_speedup']:.1f}x (median of same-round ratios)",

@@ -59,8 +59,9 @@ def spatial_mean(x: torch.Tensor) -> torch.Tensor:
     """Global average pooling [N, C, H, W] → [N, C], as the mean over the H·W rows of the map's
     [N, H·W, C] view (a view for NHWC strides). Same values as x.mean(dim=(2, 3)), whose
     backward hands the batch norm before it an NCHW-strided gradient for NHWC activations:
-    CPU batch-norm backward takes a slow path for the mix, ~11× slower on 512 × 1280 × 7 × 7
-    (benchmarks/README.md, "Pooling backward")."""
+    CPU batch-norm backward takes a slow path for the mix (the head's forward and backward
+    2.7× slower on 512 maps: speed.py's `pool_backward`; benchmarks/README.md, "Pooling
+    backward")."""
     n, c, h, w = x.shape
     return x.permute(0, 2, 3, 1).reshape(n, h * w, c).mean(dim=1)
 
