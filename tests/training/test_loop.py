@@ -177,6 +177,37 @@ def test_non_finite_loss_stops_with_a_clear_message(tmp_path):
     assert (tmp_path / "last.pt").exists()  # epoch 1's checkpoint survives
 
 
+def test_steps_run_with_freed_memory_kept_and_the_scope_ends_on_error(monkeypatch):
+    import contextlib
+
+    import sclip.training.loop as loop
+
+    scope = {"open": False, "entered": 0, "steps_inside": 0, "steps": 0}
+
+    @contextlib.contextmanager
+    def recording():
+        scope["open"], scope["entered"] = True, scope["entered"] + 1
+        try:
+            yield
+        finally:
+            scope["open"] = False
+
+    class Counts(ClipFineTuning):
+        def losses(self, model, step):
+            scope["steps"] += 1
+            scope["steps_inside"] += scope["open"]
+            if scope["steps"] == 3:
+                raise RuntimeError("stop here")
+            return super().losses(model, step)
+
+    monkeypatch.setattr(loop, "freed_memory_kept", recording)
+    data, _ = data_and_eval()
+    config = TrainConfig(epochs=2, paired_batch_size=8, lr=1e-2, warmup_steps=0, device="cpu")
+    with pytest.raises(RuntimeError, match="stop here"):
+        train(tiny_model(), data, config, Counts(), None, progress=False)
+    assert scope == {"open": False, "entered": 1, "steps_inside": 3, "steps": 3}
+
+
 def test_select_last_keeps_the_final_epoch():
     model, result, _ = run(epochs=3, select_metric="last")
     assert result.selected_epoch == 3
