@@ -10,6 +10,7 @@ import torch
 from step_speed import _optimiser_step, _step_setup
 from timing import best_of, paired_ratio, timings
 
+from sclip.allocator import freed_memory_kept
 from sclip.models import build_model
 from sclip.training.batch import TrainData
 from sclip.training.compile import CompiledOrEager
@@ -18,6 +19,7 @@ from sclip.training.methods import make_method
 from sclip.training.sampler import Batch
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def precision_step(repeats: int) -> dict:
     """Seconds of one s_clip step as `conf/rsicd` trains it (last two image blocks, 128 paired
     + 512 unpaired) in fp32, under bf16 autocast (`training.precision`) and compiled at the
@@ -99,6 +101,7 @@ def matmul_rate(device, size: int = 4096, repeats: int = 3) -> dict:
     return {"matmul_fp32_gflops": 2 * size**3 / seconds / 1e9}
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def text_layer_step(repeats: int) -> dict:
     """Seconds of an s_clip step as conf/rsicd trains it (last two image blocks, 128 paired +
     512 unpaired, ε = 0.03, the precision `auto` picks) with the text projection head alone and
@@ -125,6 +128,7 @@ def text_layer_step(repeats: int) -> dict:
     }
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def paired_bank_step(
     repeats: int, paired: int = 800, image_size: int = 224, batch: tuple = (128, 512)
 ) -> dict:
@@ -170,6 +174,7 @@ def paired_bank_step(
     }
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def pool_backward(repeats: int, batch: int = 512) -> dict:
     """Forward and backward of the image tower's head (1x1 conv to 1280 channels, batch norm,
     ReLU6, pool) on `batch` NHWC maps of 7 × 7, pooled by `spatial_mean` against

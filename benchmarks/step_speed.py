@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import torch
 from timing import paired_ratio, timings
 
+from sclip.allocator import freed_memory_kept
 from sclip.features import encode_texts
 from sclip.models import build_model
 from sclip.training.batch import TrainData, embed_batch
@@ -113,6 +114,7 @@ def step_batches(data: TrainData, count: int, size: int = 256) -> tuple[list, li
     return clip_ft, s_clip
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def train_step(
     trainable: dict,
     image_size: int,
@@ -244,6 +246,7 @@ def phase_times(model, data, method, batches, device, precision="fp32") -> dict[
     return out
 
 
+@freed_memory_kept()  # steps as training runs them (training/loop.py)
 def step_phases(rounds: int, scale: float = 100.0, n: int = 1024, warmup: int = 20) -> dict:
     """phase_times of each method's heads-only step on the CPU in fp32 (conf/base's), over
     `rounds` new batches after `warmup` untimed ones."""

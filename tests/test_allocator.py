@@ -92,3 +92,24 @@ def test_kedro_runs_release_freed_memory_between_nodes():
     from sclip.settings import HOOKS
 
     assert any(isinstance(hook, ReleaseFreedMemory) for hook in HOOKS)
+
+
+def test_nested_scopes_restore_the_thresholds_once_the_outermost_closes(monkeypatch):
+    import sclip.allocator as allocator
+
+    calls = []
+    monkeypatch.setattr(allocator, "mode", lambda: "scoped")
+    monkeypatch.setattr(allocator, "_set_thresholds", lambda m, t: calls.append(("set", m)))
+    monkeypatch.setattr(allocator, "release_freed_memory", lambda: calls.append(("release",)))
+    with allocator.freed_memory_kept():  # a training run
+        with allocator.freed_memory_kept():  # an encoding inside it
+            pass
+        assert calls == [("set", allocator.MMAP_THRESHOLD)]  # the inner one left them raised
+        with pytest.raises(RuntimeError), allocator.freed_memory_kept():
+            raise RuntimeError
+        assert calls == [("set", allocator.MMAP_THRESHOLD)]
+    assert calls == [
+        ("set", allocator.MMAP_THRESHOLD),
+        ("set", allocator.GLIBC_START),
+        ("release",),
+    ]

@@ -25,6 +25,7 @@ import ctypes
 import functools
 import os
 import sys
+import threading
 from contextlib import contextmanager
 
 M_TRIM_THRESHOLD = -1
@@ -83,20 +84,31 @@ def keep_freed_memory() -> bool:
     return mode() == "process" and _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
 
 
+_scopes = {"open": 0}  # freed_memory_kept blocks now open, in any thread
+_scopes_lock = threading.Lock()
+
+
 @contextmanager
 def freed_memory_kept():
     """Within the block freed memory is reused (in the default, scoped mode); after it the
     thresholds return to glibc's starting values (fixed from then on, no longer adaptive) and
-    the free pages go back to the kernel."""
+    the free pages go back to the kernel. Blocks nest (an encoding inside a training run, or
+    two Kedro nodes in threads): only the last one to close restores the thresholds."""
     if mode() != "scoped":
         yield
         return
-    _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
+    with _scopes_lock:
+        _scopes["open"] += 1
+        if _scopes["open"] == 1:
+            _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
     try:
         yield
     finally:
-        _set_thresholds(GLIBC_START, GLIBC_START)
-        release_freed_memory()
+        with _scopes_lock:
+            _scopes["open"] -= 1
+            if _scopes["open"] == 0:
+                _set_thresholds(GLIBC_START, GLIBC_START)
+                release_freed_memory()
 
 
 def release_freed_memory() -> bool:
