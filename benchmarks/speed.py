@@ -43,7 +43,8 @@ repeats, best of them), so ratios hold on a noisy machine.
 - ot_seconds / ot_marginal_error: the pseudo_labeling pipeline's dataset-level plan (its
   solver settings from conf/base) for 8,000 unpaired × 1,000 paired images (ε = 0.01), against
   the reference's 10 iterations.
-- peak_rss_mb: peak resident memory of `kedro run --env rsicd` (all nodes, all methods).
+- peak_rss_mb: peak resident memory of `kedro run --env rsicd` (all nodes, all methods), the
+  kedro process's own VmHWM (child_rss.py).
 
 Results go to benchmarks/results/speed.json (merged: figures not re-measured are kept).
 """
@@ -70,6 +71,7 @@ from block_step_speed import (  # noqa: E402
     precision_step,
     text_layer_step,
 )
+from child_rss import module_peak_rss  # noqa: E402
 from encode_speed import embedding, selection_eval  # noqa: E402
 from ot_speed import ot_dataset_level, ot_step  # noqa: E402
 from step_speed import _step_setup, ot_drift, step_phases, train_step  # noqa: E402
@@ -77,33 +79,22 @@ from timing import machine  # noqa: E402
 
 
 def peak_rss(env: str) -> dict:
-    """Peak RSS of a whole `kedro run --env <env>` in a child process: wait4's usage of that
-    child (and the processes it waited for), so this script's own earlier children (e.g. the
-    compile workers forked from it) do not count. Checkpoints go to a fresh folder, or the run
-    would resume the last benchmark's finished training and skip it."""
+    """Peak RSS of a whole `kedro run --env <env>` in a child process, as the child reads it
+    (child_rss.py: wait4's figure would carry this script's own peak over). Checkpoints go to a
+    fresh folder, or the run would resume the last benchmark's finished training and skip it."""
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as checkpoints:
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kedro",
-                "run",
-                "--env",
-                env,
-                "--params",
-                f"checkpoints.dir={checkpoints}",
-            ],
+        status, peak_mb = module_peak_rss(
+            "kedro",
+            ["run", "--env", env, "--params", f"checkpoints.dir={checkpoints}"],
             cwd=REPO,
-            stdout=subprocess.DEVNULL,
             env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
+            stdout=subprocess.DEVNULL,
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise RuntimeError(f"kedro run --env {env} failed (exit {child.returncode})")
+    if status != 0:
+        raise RuntimeError(f"kedro run --env {env} failed (exit {status})")
     return {
-        "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
+        "peak_rss_mb": peak_mb,
         "peak_rss_env": env,
         "peak_rss_run_seconds": time.perf_counter() - t,
     }

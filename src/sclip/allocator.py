@@ -9,14 +9,16 @@ and more system than user time; with the thresholds raised, 0.8–0.9 s and no f
 (benchmarks/speed.py, `allocator` figure). Intel's CPU guides reach the same end by preloading
 jemalloc or tcmalloc; mallopt needs no extra library.
 
-The cost is memory: the heap keeps what was freed, and varied block sizes fragment it. Process
-wide, a whole `kedro run --env rsicd` peaked at 15.5 GB instead of 3.2 GB (its training steps
-ran 2× faster). So by default freed memory is kept only where a loop repeats a few shapes
+The cost is memory: the heap keeps what was freed, and varied block sizes fragment it (a
+1,024-image setup that trains MiniLM's last layer peaked at 14.6 GB process wide). So by
+default freed memory is kept only where a loop repeats a few shapes
 (`freed_memory_kept`): the frozen-prefix image encoding (one batch shape) and a training run
 (its steps and val pass: an RSICD s_clip run 1.36× faster for +0.5 GB peak RSS), and the
 pages go back when each ends.
 SCLIP_KEEP_FREED_MEMORY=1 keeps it process wide (from `import sclip` on; a Kedro hook then hands
-free pages back before every node), =0 never.
+free pages back before every node): a whole `kedro run --env rsicd` then took 8.9 instead of
+15.6 minutes at 3.0 GB peak RSS instead of 3.2 (2026-12-07; the 15.5 GB once quoted here was a
+misreading, benchmarks/child_rss.py). =0 never.
 """
 
 from __future__ import annotations
