@@ -6,7 +6,14 @@ The thresholds only matter before the heap holds freed blocks, so each setting i
 own child process (SCLIP_KEEP_FREED_MEMORY=0 for the default), the two alternating round by
 round so that the ratio is a same-round one.
 
-    python benchmarks/alloc_speed.py --child     # one child: JSON of its seconds and faults
+`after_scope` times what runs after a `freed_memory_kept` scope has closed (a notebook that
+encodes images, then captions): RSICD captions through the frozen MiniLM, whose blocks sit
+below glibc's 32 MiB mmap ceiling, in three children a round: glibc's own adaptive thresholds
+(SCLIP_KEEP_FREED_MEMORY=0), after a scope as sclip leaves them (glibc's ceiling), and after a
+scope at glibc's starting 128 KiB (what sclip left before 2026-12-07: a mallopt fixes them).
+
+    python benchmarks/alloc_speed.py --child                # one child: JSON of its seconds and faults
+    python benchmarks/alloc_speed.py --child-after SETTING  # glibc | ceiling | start
 """
 
 from __future__ import annotations
@@ -97,8 +104,74 @@ def child(n_images: int = 128, calls: int = 3) -> dict:
     return result
 
 
+AFTER_SCOPE = ("glibc", "ceiling", "start")
+
+
+def after_scope(repeats: int, n_captions: int = 2000) -> dict:
+    """Seconds and page faults of encoding n_captions captions after a closed scope, for each
+    of AFTER_SCOPE, the three children alternating round by round."""
+    times: dict[str, list[float]] = {}
+    faults: dict[str, list[int]] = {}
+    for _ in range(repeats):
+        for setting in AFTER_SCOPE:
+            keep = {"glibc": "0"}.get(setting)
+            env = {k: v for k, v in os.environ.items() if k != "SCLIP_KEEP_FREED_MEMORY"}
+            out = subprocess.run(
+                [sys.executable, str(HERE / "alloc_speed.py"), "--child-after", setting],
+                env={**env, "SCLIP_KEEP_FREED_MEMORY": keep} if keep else env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            times.setdefault(setting, []).append(result["seconds"])
+            faults.setdefault(setting, []).append(result["faults"])
+    return {
+        "after_scope_captions": n_captions,
+        **{f"after_scope_{k}_s": min(v) for k, v in times.items()},
+        **{f"after_scope_{k}_page_faults": min(v) for k, v in faults.items()},
+        "after_scope_start_over_ceiling": paired_ratio(times, "start", "ceiling"),
+        "after_scope_ceiling_over_glibc": paired_ratio(times, "ceiling", "glibc"),
+    }
+
+
+def child_after(setting: str, n_captions: int = 2000, calls: int = 2) -> dict:
+    """One `after_scope` child: best of `calls` caption encodings after a warm-up one."""
+    import torch
+    from encode_speed import caption_texts
+
+    from sclip import allocator
+    from sclip.features import encode_texts
+    from sclip.models import build_model
+
+    if setting not in AFTER_SCOPE:
+        raise SystemExit(f"--child-after takes one of {AFTER_SCOPE}; got {setting!r}")
+    expected = "off" if setting == "glibc" else "scoped"
+    if allocator.mode() != expected:
+        raise RuntimeError(f"child {setting!r} runs in allocator mode {allocator.mode()!r}")
+    model, texts = build_model({"image_size": 224}).eval(), caption_texts(n_captions)
+    with allocator.freed_memory_kept():  # an image encoding, say; nothing where mode is off
+        torch.ones(2**20).sum()
+    if setting == "start":
+        allocator._set_thresholds(allocator.GLIBC_START, allocator.GLIBC_START)
+    encode_texts(model, texts, progress=False)  # warm-up
+    best = None
+    for _ in range(calls):
+        f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+        encode_texts(model, texts, progress=False)
+        t = time.perf_counter() - t0
+        if best is None or t < best[0]:
+            best = (t, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+    return {"setting": setting, "seconds": best[0], "faults": best[1]}
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--child"]:
-        raise SystemExit("usage: alloc_speed.py --child (speed.py runs the figure)")
     sys.path.insert(0, str(HERE.parent / "src"))
-    print(json.dumps(child()))
+    if sys.argv[1:] == ["--child"]:
+        print(json.dumps(child()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--child-after":
+        print(json.dumps(child_after(sys.argv[2])))
+    else:
+        raise SystemExit(
+            "usage: alloc_speed.py --child | --child-after SETTING (speed.py runs them)"
+        )

@@ -7,6 +7,9 @@ repeats, best of them), so ratios hold on a noisy machine.
 - allocator_*_speedup: the frozen image prefix (128 images) and an s_clip step as conf/rsicd
   trains it with glibc's default mmap/trim thresholds over sclip's, kept process wide
   (SCLIP_KEEP_FREED_MEMORY=1; src/sclip/allocator.py), same-round medians, with the page faults of each call.
+- after_scope_*: 2,000 RSICD captions through the frozen MiniLM after a freed_memory_kept scope
+  has closed, with glibc's own adaptive thresholds, sclip's (glibc's ceiling) and glibc's
+  starting 128 KiB (sclip's before 2026-12-07), each in its own child (alloc_speed.py).
 - embedding_ratio: images/s of the embedding pipeline's encoder (files → decode → frozen prefix)
   over the bare encoder forward on in-memory uint8 tensors, same images and batch size, as the
   median of same-round ratios over --embedding-rounds rounds (embedding_ratio_rounds: each);
@@ -64,7 +67,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 import torch  # noqa: E402
-from alloc_speed import allocator  # noqa: E402
+from alloc_speed import after_scope, allocator  # noqa: E402
 from block_step_speed import (  # noqa: E402
     paired_bank_step,
     pool_backward,
@@ -115,6 +118,7 @@ def main(argv=None) -> int:
         default=[],
         choices=[
             "allocator",
+            "after_scope",
             "embedding",
             "selection_eval",
             "train_step",
@@ -161,6 +165,19 @@ def main(argv=None) -> int:
             flush=True,
         )
         save("allocator")
+    if "after_scope" not in args.skip:
+        result.update(after_scope(args.repeats))
+        print(
+            f"after a closed scope, {result['after_scope_captions']} captions: glibc's own "
+            f"thresholds {result['after_scope_glibc_s']:.2f} s, sclip's (glibc's ceiling) "
+            f"{result['after_scope_ceiling_s']:.2f} s, glibc's start {result['after_scope_start_s']:.2f}"
+            f" s (page faults {result['after_scope_glibc_page_faults']} / "
+            f"{result['after_scope_ceiling_page_faults']} / {result['after_scope_start_page_faults']});"
+            f" start over ceiling {result['after_scope_start_over_ceiling']:.2f}x, ceiling over "
+            f"glibc {result['after_scope_ceiling_over_glibc']:.2f}x",
+            flush=True,
+        )
+        save("after_scope")
     if "embedding" not in args.skip:
         result.update(embedding(args.images, 64, args.embedding_rounds))
         print(

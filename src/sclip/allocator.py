@@ -10,15 +10,17 @@ and more system than user time; with the thresholds raised, 0.8–0.9 s and no f
 jemalloc or tcmalloc; mallopt needs no extra library.
 
 The cost is memory: the heap keeps what was freed, and varied block sizes fragment it
-(speed.py's text-layer setup: 14.9 GB peak inside the scope, 12.7 GB with it off). So by
-default freed memory is kept only where a loop repeats a few shapes
-(`freed_memory_kept`): the frozen-prefix image encoding (one batch shape) and a training run
-(its steps and val pass: an RSICD s_clip run 1.36× faster for +0.5 GB peak RSS), and the
-pages go back when each ends.
-SCLIP_KEEP_FREED_MEMORY=1 keeps it process wide (from `import sclip` on; a Kedro hook then hands
-free pages back before every node): a whole `kedro run --env rsicd` then took 8.9 instead of
-15.6 minutes at 3.0 GB peak RSS instead of 3.2 (2026-12-07; the 15.5 GB once quoted here was a
-misreading, benchmarks/child_rss.py). =0 never.
+(speed.py's text-layer setup: 14.9 GB peak inside the scope, 12.7 GB with it off). So freed
+memory is kept within a scope (`freed_memory_kept`) whose pages go back when it ends: the
+frozen-prefix image encoding, a training run, and every Kedro node (hooks.KeepFreedMemory:
+a whole `kedro run --env rsicd` in 530 s at 3.1 GB peak RSS, against 533 s at 3.3 GB kept
+process wide; benchmarks/README.md, peak RSS).
+After a scope the thresholds are glibc's ceiling, 32 MiB and 64 MiB, not its starting 128 KiB:
+any mallopt turns glibc's adaptive threshold off for good, and at 128 KiB every later
+activation was mapped afresh (2,000 RSICD captions encoded 1.5× slower after a scope:
+speed.py's `after_scope`).
+SCLIP_KEEP_FREED_MEMORY=1 keeps it process wide (from `import sclip` on, for scripts and
+notebooks; the Kedro hook then hands free pages back before every node). =0 never.
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ MMAP_THRESHOLD = 512 * 2**20
 # Up to 2 GiB free at the heap's top stays mapped: at 512 MiB a forward pass's freed
 # activations were trimmed after every pass and faulted in again (the prefix 2.1× slower).
 TRIM_THRESHOLD = 2**31 - 1
-GLIBC_START = 128 * 2**10  # glibc's starting mmap and trim thresholds
+# After a scope: the most glibc's own adaptive thresholds reach (DEFAULT_MMAP_THRESHOLD_MAX,
+# 4 MiB × sizeof(long); trim twice the mmap threshold, as its adaptation sets it).
+GLIBC_MMAP_MAX = 4 * 2**20 * ctypes.sizeof(ctypes.c_long)
+GLIBC_TRIM_MAX = 2 * GLIBC_MMAP_MAX
+GLIBC_START = 128 * 2**10  # glibc's starting thresholds (benchmarks/alloc_speed.py's "start")
 ENV = "SCLIP_KEEP_FREED_MEMORY"
 
 
@@ -93,8 +99,8 @@ _scopes_lock = threading.Lock()
 @contextmanager
 def freed_memory_kept():
     """Within the block freed memory is reused (in the default, scoped mode); after it the
-    thresholds return to glibc's starting values (fixed from then on, no longer adaptive) and
-    the free pages go back to the kernel. Blocks nest (an encoding inside a training run, or
+    thresholds are glibc's adaptive ceiling (fixed from then on: mallopt ended the adaptation)
+    and the free pages go back to the kernel. Blocks nest (an encoding inside a training run, or
     two Kedro nodes in threads): only the last one to close restores the thresholds."""
     if mode() != "scoped":
         yield
@@ -109,7 +115,7 @@ def freed_memory_kept():
         with _scopes_lock:
             _scopes["open"] -= 1
             if _scopes["open"] == 0:
-                _set_thresholds(GLIBC_START, GLIBC_START)
+                _set_thresholds(GLIBC_MMAP_MAX, GLIBC_TRIM_MAX)
                 release_freed_memory()
 
 
