@@ -94,7 +94,7 @@ class NodeTimes:
 
 class KeepFreedMemory:
     """Each node runs in a `freed_memory_kept` scope (sclip/allocator.py): freed tensor memory
-    is reused within the node (no page faults in its loops: caption encoding, the dataset-level
+    is reused within the node (its loops stop faulting pages in: caption encoding, the dataset-level
     OT, evaluation) and its free pages go back to the kernel when it ends, so what one node
     kept never adds to the next one's peak. With SCLIP_KEEP_FREED_MEMORY=1 (kept process wide)
     the pages go back before each node instead. Milliseconds where little is held."""
