@@ -31,6 +31,31 @@ from timing import paired_ratio
 HERE = Path(__file__).resolve().parent
 
 
+def _run_child(args: list[str], keep: str | None) -> dict:
+    """This script as a child with SCLIP_KEEP_FREED_MEMORY=keep (unset for None): its JSON."""
+    env = {k: v for k, v in os.environ.items() if k != "SCLIP_KEEP_FREED_MEMORY"}
+    out = subprocess.run(
+        [sys.executable, str(HERE / "alloc_speed.py"), *args],
+        env=env if keep is None else {**env, "SCLIP_KEEP_FREED_MEMORY": keep},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _best_call(fn, calls: int) -> tuple[float, int]:
+    """Seconds and page faults of the fastest of `calls` calls of fn."""
+    best = None
+    for _ in range(calls):
+        f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+        fn()
+        t = time.perf_counter() - t0
+        if best is None or t < best[0]:
+            best = (t, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+    return best
+
+
 def allocator(repeats: int) -> dict:
     """Seconds and page faults per call of the frozen prefix and the training step (`child`),
     glibc's default thresholds against sclip's, over `repeats` rounds of two children."""
@@ -38,15 +63,7 @@ def allocator(repeats: int) -> dict:
     faults: dict[str, list[int]] = {}
     for _ in range(repeats):
         for setting, keep in (("default", "0"), ("kept", "1")):
-            env = {**os.environ, "SCLIP_KEEP_FREED_MEMORY": keep}
-            out = subprocess.run(
-                [sys.executable, str(HERE / "alloc_speed.py"), "--child"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            child = json.loads(out.strip().splitlines()[-1])
+            child = _run_child(["--child"], keep)
             if child["kept"] != (keep == "1"):
                 raise RuntimeError(f"child with SCLIP_KEEP_FREED_MEMORY={keep} reports {child}")
             for what in ("prefix", "step"):
@@ -93,14 +110,7 @@ def child(n_images: int = 128, calls: int = 3) -> dict:
     result = {"kept": sclip.KEEPS_FREED_MEMORY, "prefix_images": len(pixels)}
     for name, fn in (("prefix", forward), ("step", step)):
         fn()  # warm-up: kernel selection, first allocations
-        best = None
-        for _ in range(calls):
-            f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
-            fn()
-            t = time.perf_counter() - t0
-            if best is None or t < best[0]:
-                best = (t, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
-        result[f"{name}_s"], result[f"{name}_faults"] = best
+        result[f"{name}_s"], result[f"{name}_faults"] = _best_call(fn, calls)
     return result
 
 
@@ -114,16 +124,7 @@ def after_scope(repeats: int, n_captions: int = 2000) -> dict:
     faults: dict[str, list[int]] = {}
     for _ in range(repeats):
         for setting in AFTER_SCOPE:
-            keep = {"glibc": "0"}.get(setting)
-            env = {k: v for k, v in os.environ.items() if k != "SCLIP_KEEP_FREED_MEMORY"}
-            out = subprocess.run(
-                [sys.executable, str(HERE / "alloc_speed.py"), "--child-after", setting],
-                env={**env, "SCLIP_KEEP_FREED_MEMORY": keep} if keep else env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            result = json.loads(out.strip().splitlines()[-1])
+            result = _run_child(["--child-after", setting], {"glibc": "0"}.get(setting))
             times.setdefault(setting, []).append(result["seconds"])
             faults.setdefault(setting, []).append(result["faults"])
     return {
@@ -155,14 +156,8 @@ def child_after(setting: str, n_captions: int = 2000, calls: int = 2) -> dict:
     if setting == "start":
         allocator._set_thresholds(allocator.GLIBC_START, allocator.GLIBC_START)
     encode_texts(model, texts, progress=False)  # warm-up
-    best = None
-    for _ in range(calls):
-        f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
-        encode_texts(model, texts, progress=False)
-        t = time.perf_counter() - t0
-        if best is None or t < best[0]:
-            best = (t, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
-    return {"setting": setting, "seconds": best[0], "faults": best[1]}
+    seconds, faults = _best_call(lambda: encode_texts(model, texts, progress=False), calls)
+    return {"setting": setting, "seconds": seconds, "faults": faults}
 
 
 if __name__ == "__main__":
