@@ -81,6 +81,32 @@ def test_caption_loss_in_both_directions_is_an_option(name):
     assert make_method(name).settings()["caption_both_directions"] is False  # the paper's
 
 
+@pytest.mark.parametrize("name", ["hard_pl", "soft_pl", "s_clip"])
+def test_caption_loss_can_train_the_image_side_only(name):
+    """caption_text_gradient false: the same losses, but L_cap's gradient stops at the
+    captions, while L_con (unpaired images as its extra negatives) still reaches them."""
+    grads = {}
+    for flag in (True, False):
+        model, step = tiny_model(), step_inputs()
+        out = make_method(name, caption_text_gradient=flag).losses(model, step)
+        grads[flag] = {
+            loss: torch.autograd.grad(
+                value, (step.captions, step.unpaired_images), retain_graph=True, allow_unused=True
+            )
+            for loss, value in out.items()
+        }
+        grads[flag]["values"] = {k: v.detach() for k, v in out.items()}
+    torch.testing.assert_close(grads[False]["values"], grads[True]["values"])
+    on, off = grads[True]["caption"], grads[False]["caption"]
+    assert on[0].abs().sum() > 0 and off[0] is None  # no L_cap gradient into the captions
+    torch.testing.assert_close(off[1], on[1])  # the unpaired images' gradient unchanged
+    for i in (0, 1):  # L_con, with its unpaired negatives, is untouched
+        torch.testing.assert_close(grads[False]["contrastive"][i], grads[True]["contrastive"][i])
+    assert make_method(name).settings()["caption_text_gradient"] is True  # the paper's
+    with pytest.raises(ValueError, match="caption_text_gradient must be true or false"):
+        make_method(name, caption_text_gradient="no")
+
+
 def test_hard_and_soft_targets():
     model, step = tiny_model(), step_inputs()
     hard = make_method("hard_pl")

@@ -104,6 +104,7 @@ class CaptionPseudoLabel(Method):
         softmax_temperature: float | None = None,
         caption_both_directions: bool = False,
         paired_bank: bool = False,
+        caption_text_gradient: bool = True,
     ) -> None:
         if assignment not in ("hard", "soft", "ot"):
             raise ValueError(
@@ -126,6 +127,14 @@ class CaptionPseudoLabel(Method):
         # are as meaningful as its rows (each caption's share of the unpaired images), so
         # optionally L_cap = ½ (image → caption + caption → image), like L_con's two halves.
         self.caption_both_directions = bool(caption_both_directions)
+        # Not in the paper: with false, L_cap trains the image side only, in case a borrowed
+        # caption's gradient blurred what tells one caption of a class from another. On RSICD's
+        # val both zero-shot and R@5 fell without it (README "RSICD"), so true stays default.
+        if not isinstance(caption_text_gradient, bool):
+            raise ValueError(
+                f"{name}: caption_text_gradient must be true or false; got {caption_text_gradient!r}"
+            )
+        self.caption_text_gradient = caption_text_gradient
         # Not in the paper: targets over every paired image instead of the batch's
         # (training/paired_bank.py); the loop calls start_bank.
         if not isinstance(paired_bank, bool):
@@ -174,10 +183,13 @@ class CaptionPseudoLabel(Method):
         and the caption rows of their columns. `scale` is s, computed once per step for all
         the losses."""
         paired, captions, self.last_caption_rows = self._pseudo_label_columns(x, y, step)
+        if not self.caption_text_gradient:
+            captions = captions.detach()
         cap_logits = scale * u @ captions.T  # s·U Yᵀ: L_cap's logits
         extra = None
         if self.unpaired_negatives:  # L_con's extra negatives: the batch's captions only
-            extra = scale * u @ y.T if self.paired_bank else cap_logits
+            shared = not self.paired_bank and self.caption_text_gradient  # the same logits
+            extra = cap_logits if shared else scale * u @ y.T
         out = {"contrastive": contrastive_from_logits(scale * x @ y.T, extra)}
         self.last_targets = self.targets(model, u, paired, normalized=True, scale=scale)
         loss = soft_cross_entropy(cap_logits, self.last_targets)
