@@ -85,18 +85,18 @@ def test_caption_loss_in_both_directions_is_an_option(name):
 def test_caption_loss_can_train_the_image_side_only(name):
     """caption_text_gradient false: the same losses, but L_cap's gradient stops at the
     captions, while L_con (unpaired images as its extra negatives) still reaches them."""
-    grads = {}
+    values, grads = {}, {}
     for flag in (True, False):
         model, step = tiny_model(), step_inputs()
         out = make_method(name, caption_text_gradient=flag).losses(model, step)
+        values[flag] = {k: v.detach() for k, v in out.items()}
         grads[flag] = {
             loss: torch.autograd.grad(
                 value, (step.captions, step.unpaired_images), retain_graph=True, allow_unused=True
             )
             for loss, value in out.items()
         }
-        grads[flag]["values"] = {k: v.detach() for k, v in out.items()}
-    torch.testing.assert_close(grads[False]["values"], grads[True]["values"])
+    torch.testing.assert_close(values[False], values[True])
     on, off = grads[True]["caption"], grads[False]["caption"]
     assert on[0].abs().sum() > 0 and off[0] is None  # no L_cap gradient into the captions
     torch.testing.assert_close(off[1], on[1])  # the unpaired images' gradient unchanged
