@@ -129,7 +129,8 @@ class CaptionPseudoLabel(Method):
         self.caption_both_directions = bool(caption_both_directions)
         # Not in the paper: with false, L_cap trains the image side only, in case a borrowed
         # caption's gradient blurred what tells one caption of a class from another. On RSICD's
-        # val both zero-shot and R@5 fell without it (README "RSICD"), so true stays default.
+        # val both zero-shot and R@5 fell without it (docs/rsicd-experiments.md), so true
+        # stays the default.
         if not isinstance(caption_text_gradient, bool):
             raise ValueError(
                 f"{name}: caption_text_gradient must be true or false; got {caption_text_gradient!r}"

@@ -3,8 +3,8 @@
 In the paper an unpaired image's pseudo-label is a mix of the captions of the paired images
 in its batch. With a few dozen classes a batch of 128 paired images often holds no image of
 the unpaired image's class: on RSICD the in-batch nearest paired image shares its class 49 %
-of the time, against 64–68 % over all 795 paired images (README "RSICD"). The bank keeps,
-for every paired image, its embedding from the last step that drew it (detached) and the
+of the time, against 64–68 % over all 795 paired images (docs/rsicd-experiments.md). The
+bank keeps, for every paired image, its embedding from the last step that drew it (detached) and the
 caption drawn for it then, so the targets can be computed against the whole paired set.
 One epoch reads every paired image, so no entry is older than an epoch; until the first
 epoch ends only the images drawn so far take part (step 1 is the paper's in-batch target).
