@@ -62,6 +62,19 @@ class TrackArtifacts:
             log.warning("Not logged to MLflow: %s (%s)", dataset_name, type(data).__name__)
 
 
+class CheckParameters:
+    """Every parameter the run's nodes read is checked before the first node runs
+    (sclip/parameter_checks.py): a bad one fails in seconds, not after minutes of encoding.
+    First of all hooks, so no MLflow run is opened for a run that cannot start."""
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, pipeline, catalog) -> None:
+        from sclip.parameter_checks import check_parameters  # the nodes' modules: torch
+
+        inputs = {name for node in pipeline.nodes for name in node.inputs}
+        check_parameters(catalog.load("parameters"), inputs)
+
+
 class NodeTimes:
     """Seconds per node of the last pipeline run, logged as each node ends: where a run's time
     goes (benchmarks/seeds.py records them per run). Also the nodes whose output says they

@@ -6,10 +6,10 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
-from sclip.hooks import KeepFreedMemory, NodeTimes, TrackArtifacts
+from sclip.hooks import CheckParameters, KeepFreedMemory, NodeTimes, TrackArtifacts
 
 NODE_TIMES = NodeTimes()
-HOOKS = (TrackArtifacts(), NODE_TIMES, KeepFreedMemory())
+HOOKS = (CheckParameters(), TrackArtifacts(), NODE_TIMES, KeepFreedMemory())
 
 # Every pipeline a `kedro run` can name; tracking off means kedro-mlflow skips all of them.
 PIPELINE_NAMES = (

@@ -121,7 +121,7 @@ def test_embedding_precision_is_checked_and_resolved(monkeypatch):
     assert embedding_precision({"precision": "auto"}, "cpu") == "bf16"
     monkeypatch.setattr(device_module, "fast_bf16", lambda _: False)
     assert embedding_precision({"precision": "auto"}, "cpu") == "fp32"
-    with pytest.raises(ValueError, match=r"embedding\.precision must be one of .*'half'"):
+    with pytest.raises(ValueError, match=r"'embedding\.precision' must be one of .*'half'"):
         embedding_precision({"precision": "half"}, "cpu")
 
 

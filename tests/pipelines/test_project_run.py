@@ -145,7 +145,8 @@ def test_environments_write_to_separate_trees(monkeypatch):
 @pytest.mark.slow
 def test_same_seed_same_metrics_and_bad_input_damages_nothing(tmp_path, monkeypatch):
     """Two runs with the same seed give identical metrics on CPU; a run stopped by a bad
-    parameter or a corrupt image names the culprit and leaves every saved version intact."""
+    parameter (before any node runs) or a corrupt image names the culprit and leaves every
+    saved version intact."""
     from PIL import Image
 
     no_ckpt = {**TINY, "checkpoints": {"enabled": False}, "methods": ["clip_ft", "s_clip"]}
@@ -179,6 +180,10 @@ def test_same_seed_same_metrics_and_bad_input_damages_nothing(tmp_path, monkeypa
         run_kedro(
             project, monkeypatch, {"methods": ["clip_ft", "sclip"]}, pipeline_names=["training"]
         )
+    with pytest.raises(ValueError, match=r"Parameter 'training\.lr' must be a positive"):
+        run_kedro(project, monkeypatch, {"s_clip": {"method": {"training": {"lr": -1}}}})
+    # Parameters are checked before the first node: those runs saved nothing at all.
+    assert snapshot() == before
     # A truncated image among the raw files: named when embedding, unless skipped.
     victim = sorted((data / "01_raw").rglob("*.png"))[0]
     victim.write_bytes(victim.read_bytes()[:100])

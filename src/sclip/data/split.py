@@ -6,18 +6,23 @@ import numpy as np
 import pandas as pd
 
 
-def split_paired_unpaired(images: pd.DataFrame, label_ratio: float, seed: int = 0) -> pd.DataFrame:
-    """One row per image: image_id, split, role ∈ {paired, unpaired, val, test}.
-
-    A seeded permutation of the train images (not of captions, as in S-CLIP) decides which
-    round(label_ratio · N_train) images are paired; the rest are unpaired and their captions
-    must never reach training."""
+def check_label_ratio(label_ratio) -> None:
+    """`split.label_ratio`: the paired share of the train images, in (0, 1]."""
     if (
         isinstance(label_ratio, bool)
         or not isinstance(label_ratio, (int, float))
         or not 0 < label_ratio <= 1
     ):
         raise ValueError(f"Parameter 'split.label_ratio' must be in (0, 1]; got {label_ratio!r}")
+
+
+def split_paired_unpaired(images: pd.DataFrame, label_ratio: float, seed: int = 0) -> pd.DataFrame:
+    """One row per image: image_id, split, role ∈ {paired, unpaired, val, test}.
+
+    A seeded permutation of the train images (not of captions, as in S-CLIP) decides which
+    round(label_ratio · N_train) images are paired; the rest are unpaired and their captions
+    must never reach training."""
+    check_label_ratio(label_ratio)
     train_ids = images.loc[images["split"] == "train", "image_id"].to_numpy()
     if len(train_ids) == 0:
         raise ValueError("The dataset has no 'train' images to split into paired and unpaired")

@@ -78,6 +78,13 @@ def is_main() -> bool:
     return rank_and_world()[0] == 0
 
 
+def check_batch_split(paired_batch_size: int, unpaired_batch_size: int, world: int) -> None:
+    """Both global batches must split evenly over `world` processes (`shard`)."""
+    if world > 1:
+        shard(torch.empty(paired_batch_size), 0, world, "paired")
+        shard(torch.empty(unpaired_batch_size), 0, world, "unpaired")
+
+
 def shard(rows: torch.Tensor, rank: int, world: int, what: str) -> torch.Tensor:
     """This rank's contiguous slice of a global batch (its size must split evenly)."""
     if len(rows) % world:

@@ -22,7 +22,12 @@ from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoin
 from sclip.training.compile import CompiledOrEager
 from sclip.training.config import TrainConfig
 from sclip.training.device import resolve_device, resolve_precision
-from sclip.training.distributed import average_gradients, broadcast_flag, rank_and_world, shard
+from sclip.training.distributed import (
+    average_gradients,
+    broadcast_flag,
+    check_batch_split,
+    rank_and_world,
+)
 from sclip.training.optim import cosine_with_warmup, make_optimizer
 from sclip.training.sampler import PairedSampler
 
@@ -44,6 +49,15 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 -- global state for third-party code
     torch.manual_seed(seed)
+
+
+def check_every_steps(every_steps) -> None:
+    """`checkpoints.every_steps`: an integer >= 0 (0: checkpoints at epoch ends only)."""
+    if not isinstance(every_steps, int) or isinstance(every_steps, bool) or every_steps < 0:
+        raise ValueError(
+            "Parameter 'checkpoints.every_steps' must be an integer >= 0 (0: epoch ends only); "
+            f"got {every_steps!r}"
+        )
 
 
 def train(
@@ -81,11 +95,7 @@ def _train(
     progress: bool,
     checkpoint_every_steps: int,
 ) -> TrainResult:
-    if not isinstance(checkpoint_every_steps, int) or checkpoint_every_steps < 0:
-        raise ValueError(
-            "Parameter 'checkpoints.every_steps' must be an integer >= 0 (0: epoch ends only); "
-            f"got {checkpoint_every_steps!r}"
-        )
+    check_every_steps(checkpoint_every_steps)
     seed_everything(config.seed)
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
@@ -99,9 +109,7 @@ def _train(
             "Parameter 'training.patience' stops on the val score, but this run has no val "
             "split to evaluate: set patience to null"
         )
-    if world > 1:
-        shard(torch.empty(config.paired_batch_size), 0, world, "paired")  # checks divisibility
-        shard(torch.empty(config.unpaired_batch_size), 0, world, "unpaired")
+    check_batch_split(config.paired_batch_size, config.unpaired_batch_size, world)
     sampler = PairedSampler(
         data.paired_images,
         data.captions_of,

@@ -26,11 +26,19 @@ def embedding_setup(model_params: dict, embedding: dict):
     return config, build_model(config).to(device), device
 
 
-def embedding_precision(embedding: dict, device) -> str:
-    """`embedding.precision` resolved for `device`: 'fp32' or 'bf16'."""
+def check_embedding(embedding: dict) -> str:
+    """`embedding.precision` (returned) must be one of PRECISIONS."""
     precision = embedding.get("precision", "fp32")
     if precision not in PRECISIONS:
-        raise ValueError(f"embedding.precision must be one of {PRECISIONS}, got {precision!r}")
+        raise ValueError(
+            f"Parameter 'embedding.precision' must be one of {PRECISIONS}; got {precision!r}"
+        )
+    return precision
+
+
+def embedding_precision(embedding: dict, device) -> str:
+    """`embedding.precision` resolved for `device`: 'fp32' or 'bf16'."""
+    precision = check_embedding(embedding)
     return resolve_precision(precision, torch.device(device), "embedding.precision")
 
 

@@ -14,16 +14,23 @@ log = logging.getLogger(__name__)
 SOURCES = ("classes", "captions", "both")
 
 
+def check_keywords(keywords: dict) -> None:
+    """The `keywords` parameters: source, size and template."""
+    source, size = keywords.get("source", "both"), keywords.get("size", 100)
+    if source not in SOURCES:
+        raise ValueError(f"Parameter 'keywords.source' must be one of {SOURCES}; got {source!r}")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"Parameter 'keywords.size' must be a positive integer; got {size!r}")
+    keyword_texts([], keywords.get("template"))
+
+
 def build_vocabulary(
     images: pd.DataFrame, paired_captions: pd.DataFrame, keywords: dict
 ) -> pd.DataFrame:
     """Keyword vocabulary: the dataset's class names, keywords mined from PAIRED captions with
     YAKE, or both (class names first)."""
+    check_keywords(keywords)
     source, size = keywords.get("source", "both"), keywords.get("size", 100)
-    if source not in SOURCES:
-        raise ValueError(f"Parameter 'keywords.source' must be one of {SOURCES}; got {source!r}")
-    if not isinstance(size, int) or size < 1:
-        raise ValueError(f"Parameter 'keywords.size' must be a positive integer; got {size!r}")
     classes = (
         [(c, 1.0) for c in sorted(images["label"].dropna().unique())]
         if source != "captions"

@@ -21,6 +21,8 @@ from sclip.pseudo_labels.dataset_level import (
 )
 
 log = logging.getLogger(__name__)
+# The solvers sinkhorn_plan stops on relative_tol with (the dataset-level plan's rule).
+DATASET_SOLVERS = ("sinkhorn", "sinkhorn_log")
 
 
 def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
@@ -38,6 +40,30 @@ def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model
     return encoder, feats, rows
 
 
+def check_pseudo_labeling(pseudo_labeling: dict) -> None:
+    """The dataset-level plan's settings: a positive ε and relative_tol, a POT solver that
+    stops on relative_tol, and an iteration cap."""
+
+    def fail(name, expected):
+        raise ValueError(
+            f"Parameter 'pseudo_labeling.{name}' must be {expected}; "
+            f"got {pseudo_labeling.get(name)!r}"
+        )
+
+    def positive(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+    if not positive(pseudo_labeling.get("epsilon")):
+        fail("epsilon", "a positive number")
+    if not positive(pseudo_labeling.get("relative_tol", 1e-4)):
+        fail("relative_tol", "a positive number")
+    max_iter = pseudo_labeling.get("max_iter", 20000)
+    if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
+        fail("max_iter", "an integer >= 1")
+    if pseudo_labeling.get("method", "sinkhorn") not in DATASET_SOLVERS:
+        fail("method", f"one of {DATASET_SOLVERS}")
+
+
 def dataset_pseudo_labels(
     image_features: dict,
     image_split: pd.DataFrame,
@@ -47,6 +73,7 @@ def dataset_pseudo_labels(
 ) -> tuple[pd.DataFrame, dict]:
     """Entropic OT between all unpaired and all paired images (frozen features): per unpaired
     image its soft caption target (the plan), nearest paired image and keyword candidates."""
+    check_pseudo_labeling(pseudo_labeling)
     _, feats, rows = frozen_image_features(image_features, image_split, model)
     unpaired_ids = image_features["image_id"][rows["unpaired"]]
     paired_ids = image_features["image_id"][rows["paired"]]

@@ -13,12 +13,51 @@ from sclip.evaluation.evaluate import Evaluator
 from sclip.models import ModelConfig, build_model
 from sclip.training.config import TrainConfig
 from sclip.training.device import resolve_device
-from sclip.training.distributed import DistributedConfig, launch
+from sclip.training.distributed import DistributedConfig, check_batch_split, launch
 from sclip.training.loop import train
 from sclip.training.methods import METHODS, make_method
 from sclip.training.worker import train_worker
 
 log = logging.getLogger(__name__)
+
+
+def check_methods(methods) -> None:
+    """`methods`: a list of method names from METHODS."""
+    unknown = sorted(set(methods) - set(METHODS)) if isinstance(methods, list) else methods
+    if unknown:
+        raise ValueError(
+            f"Parameter 'methods' must be a list of method names from {sorted(METHODS)}; "
+            f"unknown: {unknown!r}"
+        )
+
+
+def method_config(method: dict, training: dict) -> TrainConfig:
+    """A method's training settings: `training`, overridden by its own `method.training`."""
+    if not isinstance(method, dict) or method.get("name") not in METHODS:
+        raise ValueError(
+            f"A method's parameters must be a mapping whose 'name' is one of {sorted(METHODS)}; "
+            f"got {method!r}"
+        )
+    own = method.get("training") or {}
+    try:
+        return TrainConfig.from_params({**training, **own})
+    except ValueError as err:
+        try:
+            TrainConfig.from_params(training)
+        except ValueError:
+            raise err from None  # `training` itself is wrong
+        name = method["name"]
+        raise ValueError(f"{err} (from '{name}.method.training', {name}'s own settings)") from err
+
+
+def check_method(method: dict, training: dict, distributed: dict) -> None:
+    """A method's parameters as train_method reads them: its training settings, its options
+    and, on several processes, whether its batches split over them."""
+    config = method_config(method, training)
+    make_method(method["name"], **(method.get("options") or {}))
+    processes = DistributedConfig.from_params(distributed)
+    world = processes.nproc_per_node * processes.nnodes
+    check_batch_split(config.paired_batch_size, config.unpaired_batch_size, world)
 
 
 def train_method(
@@ -43,17 +82,12 @@ def train_method(
     """Train one method on the paired (and unpaired) data; select the epoch on `val`.
     A method left out of `methods` is skipped: its outputs say so and the report omits it."""
     name = method["name"]
-    unknown = sorted(set(methods) - set(METHODS)) if isinstance(methods, list) else methods
-    if unknown:
-        raise ValueError(
-            f"Parameter 'methods' must be a list of method names from {sorted(METHODS)}; "
-            f"unknown: {unknown!r}"
-        )
+    check_methods(methods)
     if name not in methods:
         log.info("%s is not in 'methods' %s: skipped", name, methods)
         return {"__metadata__": {"skipped": True, "method": method}}, []
     model_config = ModelConfig.from_params(model)
-    config = TrainConfig.from_params({**training, **(method.get("training") or {})})
+    config = method_config(method, training)
     options = dict(method.get("options") or {})
     if name == "s_clip" and options.get("keyword_weight", 0.5) > 0:
         options["keywords"] = keyword_bank(
