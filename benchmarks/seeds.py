@@ -57,10 +57,11 @@ PSEUDO_LABEL_METHODS = {"hard_pl", "soft_pl", "s_clip"}
 
 def run_once(
     env: str, seed: int, ratio: float, methods: list[str], encode_features: bool, extra: dict
-) -> tuple[dict, dict | None, dict, dict]:
+) -> tuple[dict, dict | None, dict, dict, dict]:
     """One `kedro run`; returns the comparison metrics, when it ran the pseudo-label quality
-    report, the seconds each node took, and the nodes that continued from an earlier run's
-    checkpoint (same settings: `checkpoints.dir`), where they started."""
+    report, the seconds each node took and the process's peak RSS after each (MB), and the
+    nodes that continued from an earlier run's checkpoint (same settings: `checkpoints.dir`),
+    where they started."""
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
@@ -87,7 +88,8 @@ def run_once(
         catalog = session.load_context().catalog
         quality = catalog.load("pseudo_label_quality") if with_pseudo_labels else None
         metrics = catalog.load("comparison_metrics")
-        return metrics, quality, dict(NODE_TIMES.seconds), dict(NODE_TIMES.resumed)
+        times = NODE_TIMES
+        return metrics, quality, dict(times.seconds), dict(times.peak_rss_mb), dict(times.resumed)
 
 
 def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> dict:
@@ -158,7 +160,13 @@ def combine(base: dict, replacement: dict) -> dict:
         encoding = sum(
             base["node_seconds"][k].get(n, 0.0) for k in old_runs for n in ENCODING_NODES
         )
-    for key in ("pseudo_label_quality", "run_seconds", "node_seconds", "resumed"):
+    for key in (
+        "pseudo_label_quality",
+        "run_seconds",
+        "node_seconds",
+        "node_peak_rss_mb",
+        "resumed",
+    ):
         kept = {k: v for k, v in base.get(key, {}).items() if k not in old_runs}
         out[key] = {**kept, **replacement.get(key, {})}
     out["wall_seconds"] = round(
@@ -239,17 +247,18 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     bootstrap_project(REPO)
     t0 = time.time()
-    per_run, quality, run_seconds, node_seconds, resumed = [], {}, {}, {}, {}
+    per_run, quality, run_seconds, node_seconds, node_rss, resumed = [], {}, {}, {}, {}, {}
     first = not args.reuse_features
     for ratio, methods in parse_runs(args.runs):
         for seed in args.seeds:
             print(f"== seed {seed}, label_ratio {ratio}, methods {methods}", flush=True)
             t_run = time.time()
-            metrics, pl_quality, nodes, continued = run_once(
+            metrics, pl_quality, nodes, rss, continued = run_once(
                 args.env, seed, ratio, methods, first, args.params
             )
             run_seconds[f"seed{seed}@{ratio:g}"] = round(time.time() - t_run, 1)
             node_seconds[f"seed{seed}@{ratio:g}"] = nodes
+            node_rss[f"seed{seed}@{ratio:g}"] = rss
             if continued:
                 resumed[f"seed{seed}@{ratio:g}"] = continued
             first = False
@@ -268,6 +277,9 @@ def main(argv=None) -> int:
         "wall_seconds": round(wall, 1),
         "run_seconds": run_seconds,
         "node_seconds": node_seconds,
+        # The process's peak RSS (MB) after each node, cumulative over the whole invocation:
+        # the node where it last rises holds the peak.
+        "node_peak_rss_mb": node_rss,
         # Trainings that continued from checkpoints of an earlier invocation (a killed
         # benchmark, or the same settings run before): the wall time then lacks their work.
         "resumed": resumed,

@@ -75,20 +75,30 @@ class CheckParameters:
         check_parameters(catalog.load("parameters"), inputs)
 
 
+def process_peak_rss_mb() -> float | None:
+    """This process's peak resident memory so far (VmHWM) in MB; None off Linux."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 class NodeTimes:
-    """Seconds per node of the last pipeline run, logged as each node ends: where a run's time
-    goes (benchmarks/seeds.py records them per run). Also the nodes whose output says they
-    continued from an earlier run's checkpoint (`resumed`: node → where), whose seconds are
-    then only the rest of the work."""
+    """Seconds per node of the last pipeline run, and the process's peak RSS after each, logged
+    as each node ends: where a run's time and memory go (benchmarks/seeds.py records both).
+    Also the nodes whose output says they continued from an earlier run's checkpoint
+    (`resumed`: node → where), whose seconds are then only the rest of the work."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.resumed: dict[str, dict] = {}
+        self.peak_rss_mb: dict[str, float] = {}
         self._started: dict[str, float] = {}
 
     @hook_impl
     def before_pipeline_run(self) -> None:
-        self.seconds, self.resumed, self._started = {}, {}, {}
+        self.seconds, self.resumed, self.peak_rss_mb, self._started = {}, {}, {}, {}
 
     @hook_impl
     def before_node_run(self, node) -> None:
@@ -98,7 +108,14 @@ class NodeTimes:
     def after_node_run(self, node, outputs: dict[str, Any]) -> None:
         seconds = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
         self.seconds[node.name] = round(seconds, 2)
-        log.info("Node %s took %.1f s", node.name, seconds)
+        peak = process_peak_rss_mb()
+        if peak is None:
+            log.info("Node %s took %.1f s", node.name, seconds)
+        else:
+            # The process's high-water mark so far: the node where it last rises holds the
+            # peak (resetting it per node would corrupt every outside peak-RSS figure).
+            self.peak_rss_mb[node.name] = round(peak)
+            log.info("Node %s took %.1f s; peak RSS so far %.0f MB", node.name, seconds, peak)
         for data in outputs.values():
             meta = data.get("__metadata__") if isinstance(data, dict) else None
             if isinstance(meta, dict) and meta.get("resumed_from") is not None:

@@ -61,6 +61,10 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     run_kedro(project, monkeypatch)
     assert {"embed_images", "embed_captions"} <= set(NODE_TIMES.seconds)  # where time went
     assert NODE_TIMES.resumed == {}  # every method trained from the start
+    # The process's peak RSS after each node, in the order they ended: a high-water mark.
+    peaks = list(NODE_TIMES.peak_rss_mb.values())
+    assert list(NODE_TIMES.peak_rss_mb) == list(NODE_TIMES.seconds)
+    assert peaks == sorted(peaks) and peaks[0] > 50
     data = project / "data"
     for artifact in [
         "02_intermediate/images.parquet",
