@@ -48,7 +48,8 @@ def test_the_projects_parameters_pass(env):
         ("keywords.size", 0, r"'keywords\.size' must be a positive integer"),
         ("keywords.template", "no slot", r"'keywords\.template' must be null"),
         ("pseudo_labeling.epsilon", 0, r"'pseudo_labeling\.epsilon' must be a positive"),
-        ("pseudo_labeling.method", "sinkhorn_stabilized", r"'pseudo_labeling\.method'"),
+        ("pseudo_labeling.method", "sinkhorn_stabilized", r"'pseudo_labeling\.method'.*relative"),
+        ("pseudo_labeling.relative_tol", 0, r"'pseudo_labeling\.relative_tol' must be"),
         ("training.lr", -1, r"'training\.lr' must be a positive number; got -1$"),
         ("training.epochs", 0, r"'training\.epochs' must be an integer >= 1"),
         (
@@ -69,6 +70,14 @@ def test_the_projects_parameters_pass(env):
 def test_a_bad_value_names_its_parameter(path, value, message):
     with pytest.raises(ValueError, match=message):
         check_parameters(with_value(parameters(), path, value), ALL)
+
+
+def test_what_the_nodes_accept_passes():
+    params = with_value(parameters(), "pseudo_labeling.relative_tol", None)  # POT's own rule
+    check_parameters(with_value(params, "pseudo_labeling.method", "sinkhorn_stabilized"), ALL)
+    # a method left out of `methods` is skipped by its node, options unread
+    params = with_value(parameters(), "s_clip.method.options.ot_epsilon", -1)
+    check_parameters(with_value(params, "methods", ["clip_ft"]), ALL)
 
 
 def test_only_the_runs_nodes_parameters_are_checked():

@@ -20,6 +20,7 @@ from sclip.pipelines.training.nodes import check_method, check_methods
 from sclip.training.config import TrainConfig
 from sclip.training.distributed import DistributedConfig
 from sclip.training.loop import check_every_steps
+from sclip.training.methods import METHODS
 
 
 def _mapping(name: str, value) -> dict:
@@ -54,6 +55,9 @@ def _method_check(namespace: str) -> Callable[[dict], None]:
 
     def check(p: dict) -> None:
         method = _mapping(f"{namespace}.method", p[namespace]["method"])
+        name, chosen = method.get("name"), p.get("methods")
+        if name in METHODS and isinstance(chosen, list) and name not in chosen:
+            return  # its node skips it without reading the rest (a misspelt name still fails)
         check_method(method, p.get("training") or {}, p.get("distributed") or {})
 
     return check

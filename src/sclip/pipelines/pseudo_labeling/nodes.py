@@ -19,10 +19,11 @@ from sclip.pseudo_labels.dataset_level import (
     class_agreement,
     ot_plan,
 )
+from sclip.pseudo_labels.ot import SOLVERS
 
 log = logging.getLogger(__name__)
 # The solvers sinkhorn_plan stops on relative_tol with (the dataset-level plan's rule).
-DATASET_SOLVERS = ("sinkhorn", "sinkhorn_log")
+RELATIVE_TOL_SOLVERS = ("sinkhorn", "sinkhorn_log")
 
 
 def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
@@ -41,8 +42,8 @@ def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model
 
 
 def check_pseudo_labeling(pseudo_labeling: dict) -> None:
-    """The dataset-level plan's settings: a positive ε and relative_tol, a POT solver that
-    stops on relative_tol, and an iteration cap."""
+    """The dataset-level plan's settings: a positive ε, an iteration cap, and a solver that
+    stops on relative_tol (positive; null: POT's own rule, any solver)."""
 
     def fail(name, expected):
         raise ValueError(
@@ -55,13 +56,15 @@ def check_pseudo_labeling(pseudo_labeling: dict) -> None:
 
     if not positive(pseudo_labeling.get("epsilon")):
         fail("epsilon", "a positive number")
-    if not positive(pseudo_labeling.get("relative_tol", 1e-4)):
-        fail("relative_tol", "a positive number")
+    relative_tol = pseudo_labeling.get("relative_tol", 1e-4)
+    if relative_tol is not None and not positive(relative_tol):
+        fail("relative_tol", "a positive number or null")
     max_iter = pseudo_labeling.get("max_iter", 20000)
     if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
         fail("max_iter", "an integer >= 1")
-    if pseudo_labeling.get("method", "sinkhorn") not in DATASET_SOLVERS:
-        fail("method", f"one of {DATASET_SOLVERS}")
+    solvers = SOLVERS if relative_tol is None else RELATIVE_TOL_SOLVERS
+    if pseudo_labeling.get("method", "sinkhorn") not in solvers:
+        fail("method", f"one of {solvers}" + ("" if relative_tol is None else " with relative_tol"))
 
 
 def dataset_pseudo_labels(
