@@ -88,8 +88,8 @@ def run_once(
         catalog = session.load_context().catalog
         quality = catalog.load("pseudo_label_quality") if with_pseudo_labels else None
         metrics = catalog.load("comparison_metrics")
-        times = NODE_TIMES
-        return metrics, quality, dict(times.seconds), dict(times.peak_rss_mb), dict(times.resumed)
+        seconds, rss = dict(NODE_TIMES.seconds), dict(NODE_TIMES.peak_rss_mb)
+        return metrics, quality, seconds, rss, dict(NODE_TIMES.resumed)
 
 
 def aggregate(per_run: list[tuple[int, float, dict]], split: str = "test") -> dict:

@@ -10,11 +10,10 @@ import pytest
 from kedro.config import OmegaConfigLoader
 
 from sclip.parameter_checks import CHECKS, check_parameters
+from sclip.pipelines.training.pipeline import METHODS
 
 REPO = Path(__file__).resolve().parents[1]
-ALL = [f"params:{name}" for name in CHECKS] + [
-    f"params:{m}.method" for m in ("clip_ft", "hard_pl", "soft_pl", "s_clip")
-]
+ALL = [f"params:{name}" for name in CHECKS] + [f"params:{m}.method" for m in METHODS]
 
 
 def parameters(env: str = "base") -> dict:

@@ -108,14 +108,13 @@ class NodeTimes:
     def after_node_run(self, node, outputs: dict[str, Any]) -> None:
         seconds = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
         self.seconds[node.name] = round(seconds, 2)
+        # The process's high-water mark so far: the node where it last rises holds the peak
+        # (resetting it per node would corrupt every outside peak-RSS figure).
         peak = process_peak_rss_mb()
-        if peak is None:
-            log.info("Node %s took %.1f s", node.name, seconds)
-        else:
-            # The process's high-water mark so far: the node where it last rises holds the
-            # peak (resetting it per node would corrupt every outside peak-RSS figure).
+        if peak is not None:
             self.peak_rss_mb[node.name] = round(peak)
-            log.info("Node %s took %.1f s; peak RSS so far %.0f MB", node.name, seconds, peak)
+        memory = "" if peak is None else f"; peak RSS so far {peak:.0f} MB"
+        log.info("Node %s took %.1f s%s", node.name, seconds, memory)
         for data in outputs.values():
             meta = data.get("__metadata__") if isinstance(data, dict) else None
             if isinstance(meta, dict) and meta.get("resumed_from") is not None:

@@ -50,17 +50,13 @@ CHECKS: dict[str, Callable[[dict], None]] = {
 }
 
 
-def _method_check(namespace: str) -> Callable[[dict], None]:
-    """`<method>.method` (the training pipeline's namespaced parameter)."""
-
-    def check(p: dict) -> None:
-        method = _mapping(f"{namespace}.method", p[namespace]["method"])
-        name, chosen = method.get("name"), p.get("methods")
-        if name in METHODS and isinstance(chosen, list) and name not in chosen:
-            return  # its node skips it without reading the rest (a misspelt name still fails)
-        check_method(method, p.get("training") or {}, p.get("distributed") or {})
-
-    return check
+def _check_method(p: dict, namespace: str) -> None:
+    """`<namespace>.method` (the training pipeline's namespaced parameter)."""
+    method = _mapping(f"{namespace}.method", p[namespace]["method"])
+    name, chosen = method.get("name"), p.get("methods")
+    if name in METHODS and isinstance(chosen, list) and name not in chosen:
+        return  # its node skips it without reading the rest (a misspelt name still fails)
+    check_method(method, p.get("training") or {}, p.get("distributed") or {})
 
 
 def check_parameters(parameters: dict, inputs: Iterable[str]) -> None:
@@ -72,6 +68,6 @@ def check_parameters(parameters: dict, inputs: Iterable[str]) -> None:
         if top not in parameters:
             continue  # Kedro itself reports a missing parameter
         if rest == "method" and isinstance(parameters[top], dict):
-            _method_check(top)(parameters)
+            _check_method(parameters, top)
         elif name in CHECKS:
             CHECKS[name](parameters)

@@ -92,3 +92,12 @@ def test_tracking_off_by_parameter_logs_no_run(tmp_path):
     )
     assert runs_of(project)[1] == []
     assert list((project / "data/08_reporting/metrics.json").glob("*/metrics.json"))
+
+
+def test_a_run_stopped_by_a_bad_parameter_logs_no_run(tmp_path, monkeypatch):
+    import mlflow
+
+    project = make_project(tmp_path, TINY, TINY_DATA)
+    with pytest.raises(ValueError, match=r"'training\.lr' must be a positive number"):
+        run_kedro(project, monkeypatch, {"training": {"lr": -1}})
+    assert runs_of(project)[1] == [] and mlflow.active_run() is None

@@ -40,6 +40,8 @@ SOLVERS = (
     "sinkhorn_stabilized",
     "sinkhorn_overrelaxed",
 )
+# The solvers that can stop on relative_tol (POT's own rule otherwise: any solver).
+RELATIVE_TOL_SOLVERS = ("sinkhorn", "sinkhorn_log")
 # exp(-600) ≈ 3e-261: still a normal float64, with room for the scaling vectors.
 UNDERFLOW_SAFE = 600.0
 # Float32 iterations only while the kernel stays above exp(−30) ≈ 1e-13: at ε = 0.01
@@ -73,7 +75,7 @@ def sinkhorn_plan(
         raise ValueError(f"Sinkhorn regularisation epsilon must be positive; got {epsilon}")
     if method not in SOLVERS:
         raise ValueError(f"Unknown Sinkhorn method {method!r}; expected one of {SOLVERS}")
-    if relative_tol is not None and method not in ("sinkhorn", "sinkhorn_log"):
+    if relative_tol is not None and method not in RELATIVE_TOL_SOLVERS:
         raise ValueError(f"relative_tol needs method 'sinkhorn' or 'sinkhorn_log'; got {method!r}")
     n, m = cost.shape
     c = cost.detach().double()

@@ -19,11 +19,9 @@ from sclip.pseudo_labels.dataset_level import (
     class_agreement,
     ot_plan,
 )
-from sclip.pseudo_labels.ot import SOLVERS
+from sclip.pseudo_labels.ot import RELATIVE_TOL_SOLVERS, SOLVERS
 
 log = logging.getLogger(__name__)
-# The solvers sinkhorn_plan stops on relative_tol with (the dataset-level plan's rule).
-RELATIVE_TOL_SOLVERS = ("sinkhorn", "sinkhorn_log")
 
 
 def frozen_image_features(image_features: dict, image_split: pd.DataFrame, model: dict):
