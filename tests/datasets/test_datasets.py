@@ -16,6 +16,7 @@ from PIL import Image
 import sclip.datasets.safetensors_dataset as st_module
 from sclip.data.corpus import CaptionCorpus
 from sclip.datasets import (
+    CaptionTableDataset,
     ClassFolderDataset,
     KarpathyCaptionsDataset,
     SafetensorsDataset,
@@ -300,6 +301,7 @@ def test_synthetic_dataset_calls_generator_and_reads_layout(tmp_path, monkeypatc
     "dataset",
     [
         KarpathyCaptionsDataset("c.json", "images"),
+        CaptionTableDataset("c.csv", "images"),
         ClassFolderDataset("root"),
         SyntheticScenesDataset("synthetic"),
     ],

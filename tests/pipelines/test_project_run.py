@@ -208,3 +208,80 @@ def test_same_seed_same_metrics_and_bad_input_damages_nothing(tmp_path, monkeypa
     skipped = sorted((data / "08_reporting/skipped_images.csv").glob("*/*.csv"))[-1]
     assert victim.name in skipped.read_text()
     Image.open(next(p for p in (data / "01_raw").rglob("*.png") if p != victim)).load()
+
+
+def _table_with_uncaptioned_images(root: Path) -> dict:
+    """The tiny synthetic domain as a caption CSV of a third of its train images (and all of
+    val/test) plus a folder of the other train images, which have no caption anywhere."""
+    import pandas as pd
+
+    from sclip.datasets import SyntheticScenesDataset
+
+    corpus = SyntheticScenesDataset(root / "synthetic", images_per_class=6, image_size=64).load()
+    images, captions = corpus.images, corpus.captions
+    train = images.index[images["split"] == "train"]
+    uncaptioned = set(train[len(train) // 3 :])
+    (root / "uncaptioned").mkdir()
+    for i in sorted(uncaptioned):
+        shutil.copy(images.loc[i, "path"], root / "uncaptioned" / images.loc[i, "filename"])
+    kept = captions[~captions["image_id"].isin(uncaptioned)]
+    table = pd.DataFrame(
+        {
+            "image": images.loc[kept["image_id"], "filename"].to_numpy(),
+            "caption": kept["text"].to_numpy(),
+            "split": images.loc[kept["image_id"], "split"].to_numpy(),
+            "label": images.loc[kept["image_id"], "label"].to_numpy(),
+        }
+    )
+    table.to_csv(root / "captions.csv", index=False)
+    return {
+        "raw_corpus": {
+            "type": "sclip.datasets.CaptionTableDataset",
+            "captions_file": str(root / "captions.csv"),
+            "images_dir": str(Path(images.loc[0, "path"]).parent),
+            "unpaired_dir": str(root / "uncaptioned"),
+        },
+        "n_paired": len(train) - len(uncaptioned),
+        "n_unpaired": len(uncaptioned),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label_ratio", [1.0, 0.5])
+def test_a_caption_table_with_uncaptioned_images_trains_every_method(
+    tmp_path, monkeypatch, label_ratio
+):
+    """The real semi-supervised layout: captioned images in a CSV, the rest in a folder with no
+    caption at all. label_ratio of the captioned train images are paired, every uncaptioned one
+    is unpaired, and the pseudo-label methods train on them; the pseudo-label report compares
+    with hidden captions only where an unpaired image has some (at 0.5: the captioned ones)."""
+    import pandas as pd
+
+    data = _table_with_uncaptioned_images(tmp_path / "raw")
+    n_captioned, n_uncaptioned = data.pop("n_paired"), data.pop("n_unpaired")
+    assert n_captioned >= 10 and n_uncaptioned >= 2 * n_captioned - 2  # a third captioned
+    project = make_project(tmp_path, {**TINY, "split": {"label_ratio": label_ratio}}, data)
+    run_kedro(project, monkeypatch)
+    out = project / "data"
+    roles = pd.read_parquet(next((out / "03_primary/image_split.parquet").glob("*/*.parquet")))
+    n_paired = round(label_ratio * n_captioned)
+    assert roles["role"].value_counts()[["paired", "unpaired"]].tolist() == [
+        n_paired,
+        n_uncaptioned + n_captioned - n_paired,
+    ]
+    images = pd.read_parquet(next((out / "02_intermediate/images.parquet").glob("*/*.parquet")))
+    paired = images.set_index("image_id").loc[roles.loc[roles["role"] == "paired", "image_id"]]
+    assert not paired["filename"].str.startswith("uncaptioned/").any()
+    report = json.loads(
+        next((out / "08_reporting/metrics.json").glob("*/metrics.json")).read_text()
+    )
+    assert set(report) == {"untrained", *METHODS}
+    quality = json.loads(
+        next((out / "08_reporting/pseudo_label_quality.json").glob("*/*.json")).read_text()
+    )
+    assert quality["n_unpaired"] == n_uncaptioned + n_captioned - n_paired
+    if label_ratio == 1.0:
+        assert "caption_cosine" not in quality["ot"]  # no hidden captions to compare with
+    else:
+        assert quality["n_unpaired_with_hidden_captions"] == n_captioned - n_paired
+        assert -1 <= quality["ot"]["caption_cosine"] <= 1

@@ -12,6 +12,7 @@ from sclip.datasets.atomic import (
     TextDataset,
 )
 from sclip.datasets.caption_corpus import (
+    CaptionTableDataset,
     ClassFolderDataset,
     KarpathyCaptionsDataset,
     SyntheticScenesDataset,
@@ -20,6 +21,7 @@ from sclip.datasets.safetensors_dataset import SafetensorsDataset
 
 __all__ = [
     "CSVDataset",
+    "CaptionTableDataset",
     "ClassFolderDataset",
     "JSONDataset",
     "MatplotlibDataset",

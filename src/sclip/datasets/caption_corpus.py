@@ -8,6 +8,12 @@ Example ``catalog.yml``::
       images_dir: ../shared/datasets/rsicd/RSICD_images
       classes_dir: ../shared/datasets/rsicd/txtclasses_rsicd
 
+    my_domain:  # a CSV of captions plus a folder of images nobody captioned
+      type: sclip.datasets.CaptionTableDataset
+      captions_file: data/01_raw/my_domain/captions.csv
+      images_dir: data/01_raw/my_domain/images
+      unpaired_dir: data/01_raw/my_domain/uncaptioned
+
     aid:
       type: sclip.datasets.ClassFolderDataset
       path: data/01_raw/AID
@@ -30,6 +36,7 @@ from kedro.io import AbstractDataset, DatasetError
 
 from sclip.data.corpus import CaptionCorpus
 from sclip.data.readers import IMAGE_EXTENSIONS, read_class_folders, read_karpathy_captions
+from sclip.data.table_reader import read_caption_table
 
 
 def _refuse_save(dataset: AbstractDataset) -> NoReturn:
@@ -87,6 +94,55 @@ class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
             "check_files": self._check_files,
             "skip_missing_images": self._skip_missing_images,
             "skip_empty_captions": self._skip_empty_captions,
+        }
+
+
+class CaptionTableDataset(AbstractDataset[None, CaptionCorpus]):
+    """A caption table (CSV/TSV/JSON Lines/Parquet: image, caption[, split][, label]) and,
+    optionally, a folder of images without captions, as a CaptionCorpus.
+
+    Loading calls :func:`sclip.data.table_reader.read_caption_table` with the given arguments.
+    """
+
+    def __init__(
+        self,
+        captions_file: str | os.PathLike,
+        images_dir: str | os.PathLike,
+        unpaired_dir: str | os.PathLike | None = None,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+        split_seed: int = 0,
+        check_files: bool = True,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._captions_file = Path(captions_file)
+        self._images_dir = Path(images_dir)
+        self._unpaired_dir = Path(unpaired_dir) if unpaired_dir is not None else None
+        self._options = {
+            "val_fraction": val_fraction,
+            "test_fraction": test_fraction,
+            "split_seed": split_seed,
+            "check_files": check_files,
+        }
+        self.metadata = metadata
+
+    def load(self) -> CaptionCorpus:
+        return read_caption_table(
+            self._captions_file, self._images_dir, self._unpaired_dir, **self._options
+        )
+
+    def save(self, data: None) -> None:
+        _refuse_save(self)
+
+    def _exists(self) -> bool:
+        return self._captions_file.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "captions_file": str(self._captions_file),
+            "images_dir": str(self._images_dir),
+            "unpaired_dir": None if self._unpaired_dir is None else str(self._unpaired_dir),
+            **self._options,
         }
 
 

@@ -58,7 +58,9 @@ def split_images(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Roles per image, and the captions of paired, evaluation (val+test) and unpaired images.
     Unpaired captions are kept for diagnostics only; training never takes them."""
-    image_split = split_paired_unpaired(images, split["label_ratio"], split.get("seed", 0))
+    image_split = split_paired_unpaired(
+        images, split["label_ratio"], split.get("seed", 0), captions["image_id"].unique()
+    )
     log.info("Image roles: %s", image_split["role"].value_counts().to_dict())
     return (
         image_split,

@@ -6,6 +6,7 @@ import logging
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
 
@@ -156,19 +157,26 @@ def pseudo_label_quality(
         quality["chance_same_class"] = 100.0 * float(
             pd.Series(pl).value_counts(normalize=True).pow(2).sum()
         )
-    if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
+    # Over the unpaired images that have hidden captions: a dataset's truly uncaptioned
+    # images (sclip.data.table_reader) have none to compare with.
+    hidden = torch.from_numpy(
+        np.isin(unpaired_ids.numpy(), unpaired_captions["image_id"].to_numpy())
+    )
+    check = pseudo_labeling.get("hidden_caption_check", True) and bool(hidden.any())
+    if check:
         texts = read_features(caption_features, encoder.config, "text", "caption_features")
         paired_emb = _mean_caption_embedding(
             encoder, texts, caption_features, paired_captions, paired_ids
         )
         hidden_emb = _mean_caption_embedding(
-            encoder, texts, caption_features, unpaired_captions, unpaired_ids
+            encoder, texts, caption_features, unpaired_captions, unpaired_ids[hidden]
         )
+        quality["n_unpaired_with_hidden_captions"] = int(hidden.sum())
     for name, t in targets.items():
         quality[name] = {f"same_class_{k}": v for k, v in class_agreement(t, ul, pl).items()}
-        if pseudo_labeling.get("hidden_caption_check", True) and len(unpaired_captions):
+        if check:
             quality[name]["caption_cosine"] = caption_closeness(
-                t, paired_emb.double(), hidden_emb.double()
+                t[hidden], paired_emb.double(), hidden_emb.double()
             )
     log.info("Pseudo-label quality: %s", quality)
     return quality, _quality_plot(quality)
