@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -113,6 +114,24 @@ def test_other_formats_read_as_the_csv(layout, suffix):
     pd.testing.assert_frame_equal(corpus.captions, expected.captions)
 
 
+def test_karpathy_json_takes_an_unpaired_folder_too(layout):
+    from sclip.datasets import KarpathyCaptionsDataset
+
+    entry = {"filename": "a.jpg", "split": "train", "sentences": [{"raw": "a roof"}]}
+    (layout / "k.json").write_text(json.dumps({"images": [entry]}))
+    dataset = KarpathyCaptionsDataset(
+        layout / "k.json", layout / "images", unpaired_dir=layout / "uncaptioned"
+    )
+    corpus = dataset.load()
+    assert corpus.images["filename"].tolist() == [
+        "a.jpg", "uncaptioned/deep/y.jpg", "uncaptioned/x.png"
+    ]  # fmt: skip
+    assert corpus.images["split"].eq("train").all() and corpus.images["label"].isna().all()
+    assert corpus.captions["image_id"].tolist() == [0]
+    roles = split_paired_unpaired(corpus.images, 1.0, 0, corpus.captions["image_id"])
+    assert roles["role"].tolist() == ["paired", "unpaired", "unpaired"]
+
+
 def test_kedro_dataset_loads_and_refuses_to_save(layout):
     from kedro.io import DatasetError as KedroDatasetError
 
@@ -173,7 +192,7 @@ def test_bad_paths_and_options_are_named(layout):
         read_caption_table(layout / "captions.csv", images, layout / "empty")
     _images(layout / "images", ["images/a.jpg"])  # named as the folder's a.jpg would be
     clash = _write(layout, [{"image": "images/a.jpg", "caption": "x", "split": "train"}], "c.csv")
-    with pytest.raises(DatasetError, match="also listed in the caption table"):
+    with pytest.raises(DatasetError, match="also in the captioned images"):
         read_caption_table(clash, layout, layout / "images")
     no_split = _write(layout, [{"image": "a.jpg", "caption": "x"}], "n.csv")
     with pytest.raises(DatasetError, match="'val_fraction' must be in"):

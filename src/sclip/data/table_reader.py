@@ -44,18 +44,15 @@ def read_caption_table(
     split_seed: int = 0,
     check_files: bool = True,
 ) -> CaptionCorpus:
-    """The table's images and captions, then the images of `unpaired_dir` (train, no caption).
-    Image ids follow the table's first mention of each image, then the folder's sorted files."""
+    """The table's images and captions, then the images of `unpaired_dir` (train, no caption:
+    `add_unpaired_images`). Image ids follow the table's first mention of each image."""
     captions_file, images_dir = Path(captions_file), Path(images_dir)
     table = _load(captions_file)
     per_image = _images_of(table, captions_file)
     if "split" not in table.columns:
         per_image["split"] = _draw_splits(per_image, val_fraction, test_fraction, split_seed)
-    per_image["path"] = [str(images_dir / name) for name in per_image["filename"]]
-    if unpaired_dir is not None:
-        per_image = pd.concat([per_image, _unpaired_images(Path(unpaired_dir), per_image)])
-    per_image = per_image.reset_index(drop=True)
     _check_splits(per_image, captions_file)
+    per_image["path"] = [str(images_dir / name) for name in per_image["filename"]]
     if check_files:
         missing = [p for p in per_image["path"] if not os.path.isfile(p)]
         if missing:
@@ -74,10 +71,48 @@ def read_caption_table(
         },
         columns=CAPTION_COLUMNS,
     )
-    per_image["label"] = pd.Series(
-        [c if isinstance(c, str) and c else None for c in per_image["label"]], dtype=object
+    per_image["label"] = _labels(per_image["label"])
+    corpus = CaptionCorpus(images=per_image[IMAGE_COLUMNS], captions=captions)
+    return corpus if unpaired_dir is None else add_unpaired_images(corpus, unpaired_dir)
+
+
+def add_unpaired_images(corpus: CaptionCorpus, folder: str | os.PathLike) -> CaptionCorpus:
+    """`corpus` plus every image file under `folder` (recursively, sorted) as a train image
+    without caption or label, ids after the corpus's. Each is named by its path from the
+    folder's parent, so the folder's name prefixes it; a name the corpus has is an error."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"Unpaired image folder not found: {folder}")
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
     )
-    return CaptionCorpus(images=per_image[IMAGE_COLUMNS], captions=captions)
+    if not files:
+        raise DatasetError(f"{folder}: no images (expected files ending in {IMAGE_EXTENSIONS})")
+    names = [p.relative_to(folder.parent).as_posix() for p in files]
+    clash = sorted(set(names) & set(corpus.images["filename"]))
+    if clash:
+        raise DatasetError(
+            f"{folder}: {_first(clash)} also in the captioned images; expected each image once"
+        )
+    start = len(corpus.images)
+    added = pd.DataFrame(
+        {
+            "image_id": np.arange(start, start + len(files), dtype="int64"),
+            "filename": names,
+            "path": [str(p) for p in files],
+            "split": "train",
+            "label": _labels([None] * len(files)),
+        },
+        columns=IMAGE_COLUMNS,
+    )
+    images = pd.concat([corpus.images, added], ignore_index=True)
+    images["label"] = _labels(images["label"])
+    return CaptionCorpus(images=images, captions=corpus.captions)
+
+
+def _labels(values) -> pd.Series:
+    """Class names as an object column, None where there is none."""
+    return pd.Series([c if isinstance(c, str) and c else None for c in values], dtype=object)
 
 
 def _load(path: Path) -> pd.DataFrame:
@@ -160,33 +195,6 @@ def _draw_splits(images: pd.DataFrame, val: float, test: float, seed: int) -> np
     splits[order[:n_val]] = "val"
     splits[order[n_val : n_val + n_test]] = "test"
     return splits
-
-
-def _unpaired_images(folder: Path, listed: pd.DataFrame) -> pd.DataFrame:
-    """Every image file under `folder` (recursively, sorted) as a train image without caption;
-    named by its path relative to the folder's parent, so the folder's name prefixes it."""
-    if not folder.is_dir():
-        raise DatasetError(f"Unpaired image folder not found: {folder}")
-    files = sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-    )
-    if not files:
-        raise DatasetError(f"{folder}: no images (expected files ending in {IMAGE_EXTENSIONS})")
-    names = [p.relative_to(folder.parent).as_posix() for p in files]
-    clash = sorted(set(names) & set(listed["filename"]))
-    if clash:
-        raise DatasetError(
-            f"{folder}: {_first(clash)} also listed in the caption table; expected each image once"
-        )
-    return pd.DataFrame(
-        {
-            "filename": names,
-            "split": "train",
-            "label": None,
-            "captioned": False,
-            "path": [str(p) for p in files],
-        }
-    )
 
 
 def _check_splits(images: pd.DataFrame, path: Path) -> None:

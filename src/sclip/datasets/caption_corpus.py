@@ -36,7 +36,7 @@ from kedro.io import AbstractDataset, DatasetError
 
 from sclip.data.corpus import CaptionCorpus
 from sclip.data.readers import IMAGE_EXTENSIONS, read_class_folders, read_karpathy_captions
-from sclip.data.table_reader import read_caption_table
+from sclip.data.table_reader import add_unpaired_images, read_caption_table
 
 
 def _refuse_save(dataset: AbstractDataset) -> NoReturn:
@@ -47,9 +47,11 @@ def _refuse_save(dataset: AbstractDataset) -> NoReturn:
 
 
 class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
-    """A Karpathy-style caption JSON (RSICD, UCM-captions, Sydney-captions) as a CaptionCorpus.
+    """A Karpathy-style caption JSON (RSICD, UCM-captions, Sydney-captions) as a CaptionCorpus,
+    plus, optionally, the images of `unpaired_dir`, which have no caption (train, unpaired).
 
-    Loading calls :func:`sclip.data.readers.read_karpathy_captions` with the given arguments.
+    Loading calls :func:`sclip.data.readers.read_karpathy_captions` with the given arguments,
+    then :func:`sclip.data.table_reader.add_unpaired_images`.
     """
 
     def __init__(
@@ -60,24 +62,31 @@ class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
         check_files: bool = True,
         skip_missing_images: bool = False,
         skip_empty_captions: bool = True,
+        unpaired_dir: str | os.PathLike | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._captions_file = Path(captions_file)
         self._images_dir = Path(images_dir)
         self._classes_dir = Path(classes_dir) if classes_dir is not None else None
+        self._unpaired_dir = Path(unpaired_dir) if unpaired_dir is not None else None
         self._check_files = check_files
         self._skip_missing_images = skip_missing_images
         self._skip_empty_captions = skip_empty_captions
         self.metadata = metadata
 
     def load(self) -> CaptionCorpus:
-        return read_karpathy_captions(
+        corpus = read_karpathy_captions(
             self._captions_file,
             self._images_dir,
             self._classes_dir,
             check_files=self._check_files,
             skip_missing_images=self._skip_missing_images,
             skip_empty_captions=self._skip_empty_captions,
+        )
+        return (
+            corpus
+            if self._unpaired_dir is None
+            else add_unpaired_images(corpus, self._unpaired_dir)
         )
 
     def save(self, data: None) -> None:
@@ -94,6 +103,7 @@ class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
             "check_files": self._check_files,
             "skip_missing_images": self._skip_missing_images,
             "skip_empty_captions": self._skip_empty_captions,
+            "unpaired_dir": None if self._unpaired_dir is None else str(self._unpaired_dir),
         }
 
 
