@@ -285,3 +285,25 @@ def test_a_caption_table_with_uncaptioned_images_trains_every_method(
     else:
         assert quality["n_unpaired_with_hidden_captions"] == n_captioned - n_paired
         assert -1 <= quality["ot"]["caption_cosine"] <= 1
+        # The report reads the frozen features saved with the plan; from a plan saved without
+        # them (before 2026-12-07) it recomputes them, to the same report.
+        from kedro.framework.session import KedroSession
+
+        from sclip.pipelines.pseudo_labeling.nodes import pseudo_label_quality
+
+        with KedroSession.create(project_path=project) as session:
+            catalog = session.load_context().catalog
+            names = [
+                "ot_plan", "image_features", "images", "image_split", "caption_features",
+                "paired_captions", "unpaired_captions", "params:model", "params:pseudo_labeling",
+            ]  # fmt: skip
+            inputs = [catalog.load(n) for n in names]
+        plan = inputs[0]
+        assert plan["unpaired_features"].shape[0] == plan["unpaired_image_id"].shape[0]
+        saved = pseudo_label_quality(*inputs)[0]
+        old = {k: v for k, v in plan.items() if not k.endswith("_features")}
+        recomputed = pseudo_label_quality(old, *inputs[1:])[0]
+        flat = pd.json_normalize  # nested report → one row of dotted keys
+        assert flat(saved).columns.tolist() == flat(recomputed).columns.tolist()
+        assert flat(saved).iloc[0].tolist() == pytest.approx(flat(recomputed).iloc[0].tolist())
+        assert flat(saved).iloc[0].tolist() == pytest.approx(flat(quality).iloc[0].tolist())

@@ -113,6 +113,11 @@ def dataset_pseudo_labels(
         "plan": plan.float(),
         "unpaired_image_id": unpaired_ids,
         "paired_image_id": paired_ids,
+        # The frozen features the plan came from, for pseudo_label_quality: recomputing them
+        # there cost a second forward of every image (~10 s on RSICD) and, inside the node's
+        # freed-memory scope, up to 2 GB more peak RSS (benchmarks/README.md, peak RSS).
+        "unpaired_features": feats[rows["unpaired"]].contiguous(),
+        "paired_features": feats[rows["paired"]].contiguous(),
         "__metadata__": {"epsilon": pseudo_labeling["epsilon"], "marginal_error": error},
     }
     return table, artifact
@@ -132,13 +137,17 @@ def pseudo_label_quality(
     """How good the caption pseudo-labels are, for OT vs nearest-neighbour vs softmax: class
     agreement with the nearest paired image and, using the unpaired images' HIDDEN captions
     (never used for training), text similarity between pseudo-caption and truth."""
-    encoder, feats, rows = frozen_image_features(image_features, image_split, model)
     labels = images.set_index("image_id")["label"]
     paired_ids, unpaired_ids = ot_plan["paired_image_id"], ot_plan["unpaired_image_id"]
-    u, x = (
-        feats[rows_of(unpaired_ids, image_features["image_id"], "unpaired image")],
-        feats[rows_of(paired_ids, image_features["image_id"], "paired image")],
-    )
+    if "unpaired_features" in ot_plan:  # saved with the plan since 2026-12-07
+        encoder = build_model(ModelConfig.from_params(model))
+        u, x = ot_plan["unpaired_features"], ot_plan["paired_features"]
+    else:  # a plan saved before: recompute them
+        encoder, feats, _ = frozen_image_features(image_features, image_split, model)
+        u, x = (
+            feats[rows_of(unpaired_ids, image_features["image_id"], "unpaired image")],
+            feats[rows_of(paired_ids, image_features["image_id"], "paired image")],
+        )
     eps = pseudo_labeling["epsilon"]
     plan = ot_plan["plan"].double()
     targets = {
