@@ -106,7 +106,6 @@ def add_unpaired_images(corpus: CaptionCorpus, folder: str | os.PathLike) -> Cap
         columns=IMAGE_COLUMNS,
     )
     images = pd.concat([corpus.images, added], ignore_index=True)
-    images["label"] = _labels(images["label"])
     return CaptionCorpus(images=images, captions=corpus.captions)
 
 

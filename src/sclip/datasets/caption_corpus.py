@@ -46,7 +46,31 @@ def _refuse_save(dataset: AbstractDataset) -> NoReturn:
     )
 
 
-class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
+class _CaptionFileDataset(AbstractDataset[None, CaptionCorpus]):
+    """What the caption-file inputs share: the file, the images folder, the optional folder
+    of uncaptioned images; read-only, existing when the file does."""
+
+    def __init__(self, captions_file, images_dir, unpaired_dir, metadata) -> None:
+        self._captions_file = Path(captions_file)
+        self._images_dir = Path(images_dir)
+        self._unpaired_dir = Path(unpaired_dir) if unpaired_dir is not None else None
+        self.metadata = metadata
+
+    def save(self, data: None) -> None:
+        _refuse_save(self)
+
+    def _exists(self) -> bool:
+        return self._captions_file.is_file()
+
+    def _paths(self) -> dict[str, Any]:
+        return {
+            "captions_file": str(self._captions_file),
+            "images_dir": str(self._images_dir),
+            "unpaired_dir": None if self._unpaired_dir is None else str(self._unpaired_dir),
+        }
+
+
+class KarpathyCaptionsDataset(_CaptionFileDataset):
     """A Karpathy-style caption JSON (RSICD, UCM-captions, Sydney-captions) as a CaptionCorpus,
     plus, optionally, the images of `unpaired_dir`, which have no caption (train, unpaired).
 
@@ -65,14 +89,11 @@ class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
         unpaired_dir: str | os.PathLike | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._captions_file = Path(captions_file)
-        self._images_dir = Path(images_dir)
+        super().__init__(captions_file, images_dir, unpaired_dir, metadata)
         self._classes_dir = Path(classes_dir) if classes_dir is not None else None
-        self._unpaired_dir = Path(unpaired_dir) if unpaired_dir is not None else None
         self._check_files = check_files
         self._skip_missing_images = skip_missing_images
         self._skip_empty_captions = skip_empty_captions
-        self.metadata = metadata
 
     def load(self) -> CaptionCorpus:
         corpus = read_karpathy_captions(
@@ -89,25 +110,17 @@ class KarpathyCaptionsDataset(AbstractDataset[None, CaptionCorpus]):
             else add_unpaired_images(corpus, self._unpaired_dir)
         )
 
-    def save(self, data: None) -> None:
-        _refuse_save(self)
-
-    def _exists(self) -> bool:
-        return self._captions_file.is_file()
-
     def _describe(self) -> dict[str, Any]:
         return {
-            "captions_file": str(self._captions_file),
-            "images_dir": str(self._images_dir),
+            **self._paths(),
             "classes_dir": None if self._classes_dir is None else str(self._classes_dir),
             "check_files": self._check_files,
             "skip_missing_images": self._skip_missing_images,
             "skip_empty_captions": self._skip_empty_captions,
-            "unpaired_dir": None if self._unpaired_dir is None else str(self._unpaired_dir),
         }
 
 
-class CaptionTableDataset(AbstractDataset[None, CaptionCorpus]):
+class CaptionTableDataset(_CaptionFileDataset):
     """A caption table (CSV/TSV/JSON Lines/Parquet: image, caption[, split][, label]) and,
     optionally, a folder of images without captions, as a CaptionCorpus.
 
@@ -125,35 +138,21 @@ class CaptionTableDataset(AbstractDataset[None, CaptionCorpus]):
         check_files: bool = True,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._captions_file = Path(captions_file)
-        self._images_dir = Path(images_dir)
-        self._unpaired_dir = Path(unpaired_dir) if unpaired_dir is not None else None
+        super().__init__(captions_file, images_dir, unpaired_dir, metadata)
         self._options = {
             "val_fraction": val_fraction,
             "test_fraction": test_fraction,
             "split_seed": split_seed,
             "check_files": check_files,
         }
-        self.metadata = metadata
 
     def load(self) -> CaptionCorpus:
         return read_caption_table(
             self._captions_file, self._images_dir, self._unpaired_dir, **self._options
         )
 
-    def save(self, data: None) -> None:
-        _refuse_save(self)
-
-    def _exists(self) -> bool:
-        return self._captions_file.is_file()
-
     def _describe(self) -> dict[str, Any]:
-        return {
-            "captions_file": str(self._captions_file),
-            "images_dir": str(self._images_dir),
-            "unpaired_dir": None if self._unpaired_dir is None else str(self._unpaired_dir),
-            **self._options,
-        }
+        return {**self._paths(), **self._options}
 
 
 class ClassFolderDataset(AbstractDataset[None, pd.DataFrame]):

@@ -140,7 +140,7 @@ def pseudo_label_quality(
     labels = images.set_index("image_id")["label"]
     paired_ids, unpaired_ids = ot_plan["paired_image_id"], ot_plan["unpaired_image_id"]
     if "unpaired_features" in ot_plan:  # saved with the plan since 2026-12-07
-        encoder = build_model(ModelConfig.from_params(model))
+        encoder = None  # built below only if the hidden-caption check needs the text tower
         u, x = ot_plan["unpaired_features"], ot_plan["paired_features"]
     else:  # a plan saved before: recompute them
         encoder, feats, _ = frozen_image_features(image_features, image_split, model)
@@ -173,6 +173,8 @@ def pseudo_label_quality(
     )
     check = pseudo_labeling.get("hidden_caption_check", True) and bool(hidden.any())
     if check:
+        if encoder is None:
+            encoder = build_model(ModelConfig.from_params(model))
         texts = read_features(caption_features, encoder.config, "text", "caption_features")
         paired_emb = _mean_caption_embedding(
             encoder, texts, caption_features, paired_captions, paired_ids
