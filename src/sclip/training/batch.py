@@ -10,6 +10,7 @@ import torch
 
 from sclip.models import DualEncoder
 from sclip.models.dual_encoder import State, index_state, state_to, trim_padding
+from sclip.training.augment import resized_crop
 from sclip.training.distributed import gather, shard
 from sclip.training.methods import KeywordBank, StepInputs
 from sclip.training.paired_bank import PairedBank
@@ -39,6 +40,7 @@ def embed_batch(
     encode_image: Callable | None = None,
     text_bank: KeywordBank | None = None,
     paired_bank: PairedBank | None = None,
+    crops: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> StepInputs:
     """Embeddings of the global batch. With several processes each embeds its slice and the
     slices are all-gathered with gradient (rank order = the global batch's order). With
@@ -47,7 +49,9 @@ def embed_batch(
     bank (`method.text_bank()`), embedded with the captions where they share one forward
     (every rank embeds all of it; it is not gathered). paired_bank: the method's
     (`method.start_bank`): this batch's captions are recorded in it and all its captions
-    embedded, also on every rank."""
+    embedded, also on every rank. crops: the global batch's crop boxes of its paired and its
+    unpaired images (augment.crop_boxes; `training.feature_crop_scale`), each rank cropping
+    its slice's states with its slice of them."""
     encode_image = encode_image or model.encode_image
 
     def encode(state, stage, tower):
@@ -57,21 +61,31 @@ def embed_batch(
     def local(rows, what):
         return shard(rows, rank, world, what) if world > 1 else rows
 
-    images, image_stage = data.image_state, data.image_stage
+    def image_states(rows, what):
+        state = index_state(data.image_state, rows)
+        if crops is None:
+            return state
+        boxes = local(crops[0] if what == "paired" else crops[1], what)
+        return resized_crop(state_to(state, device), boxes)
+
+    image_stage = data.image_stage
     paired = local(batch.paired_images, "paired")
     unpaired = local(batch.unpaired_images, "unpaired") if len(batch.unpaired_images) else None
     if unpaired is not None and model.rows_independent["image"]:
         # One forward for both: the suffix sees each row alone, so the embeddings are the
         # same, and a heads-only step saves a second pass and a gradient accumulation.
-        both = index_state(images, torch.cat([paired, unpaired]))
+        if crops is None:
+            both = index_state(data.image_state, torch.cat([paired, unpaired]))
+        else:
+            both = torch.cat([image_states(paired, "paired"), image_states(unpaired, "unpaired")])
         x, u = encode(both, image_stage, encode_image).split([len(paired), len(unpaired)])
     else:
         # Batch-norm in train mode: paired and unpaired images keep their own statistics.
         # (Unpaired first, as always: the order random drop-connect masks are drawn in.)
         u = None
         if unpaired is not None:
-            u = encode(index_state(images, unpaired), image_stage, encode_image)
-        x = encode(index_state(images, paired), image_stage, encode_image)
+            u = encode(image_states(unpaired, "unpaired"), image_stage, encode_image)
+        x = encode(image_states(paired, "paired"), image_stage, encode_image)
     captions = index_state(data.text_state, local(batch.captions, "paired"))
     bank_rows = None
     if paired_bank is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from sclip.training.augment import check_crop_scale
+
 SELECT_METRICS = ("zero_shot_top1", "mean_recall_one", "mean_recall_all", "last")
 PRECISIONS = ("fp32", "bf16", "auto")
 
@@ -38,6 +40,9 @@ class TrainConfig:
     # torch.compile the image tower's trainable stages (sclip.training.compile): ~1.8× faster
     # RSICD steps on the CPU after ~20 s of compiling; not worth it for heads only.
     compile: bool = False
+    # The reference's RandomResizedCrop(224, scale=(s, 1)) on the cached feature maps of the
+    # training images (training/augment.py): s, or null for no augmentation.
+    feature_crop_scale: float | None = None
 
     def __post_init__(self) -> None:
         def check(name, ok, expected):
@@ -83,6 +88,7 @@ class TrainConfig:
             )
         check("precision", self.precision in PRECISIONS, f"one of {PRECISIONS}")
         check("compile", isinstance(self.compile, bool), "true or false")
+        check_crop_scale(self.feature_crop_scale)
         check(
             "device",
             self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
@@ -106,11 +112,12 @@ class TrainConfig:
         return asdict(self)
 
     def identity(self) -> dict:
-        """The settings that name a run's checkpoint folder: to_dict() without `patience`
-        when it is off, so runs from before that setting keep their folders."""
+        """The settings that name a run's checkpoint folder: to_dict() without `patience` and
+        `feature_crop_scale` when they are off, so runs from before them keep their folders."""
         out = self.to_dict()
-        if out["patience"] is None:
-            del out["patience"]
+        for name in ("patience", "feature_crop_scale"):  # settings added later, when off
+            if out[name] is None:
+                del out[name]
         return out
 
 
