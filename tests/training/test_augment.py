@@ -17,6 +17,7 @@ from sclip.training.loop import train
 from sclip.training.methods import make_method
 from tests.training.dist_helpers import keyword_bank
 from tests.training.tiny_problem import Frozen, data_and_eval, tiny_config
+from tests.training.tiny_problem import stop_after as stop_after_steps
 
 
 def _sides(boxes):
@@ -108,15 +109,7 @@ def test_crops_change_training_and_a_killed_run_resumes_to_the_same_result(tmp_p
     def run(checkpoint_dir=None, stop_after=None, scale=0.5):
         method = make_method("s_clip", keywords=keyword_bank())
         if stop_after is not None:
-            losses, calls = method.losses, []
-
-            def stopping(model, step):
-                calls.append(1)
-                if len(calls) > stop_after:
-                    raise KeyboardInterrupt
-                return losses(model, step)
-
-            method.losses = stopping
+            stop_after_steps(method, stop_after)
         config = tiny_config(feature_crop_scale=scale)
         return train(spatial_model(), data, config, method, None, checkpoint_dir, progress=False)
 

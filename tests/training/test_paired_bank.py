@@ -13,6 +13,7 @@ from sclip.training.paired_bank import PairedBank
 from sclip.training.sampler import Batch
 from tests.training.dist_helpers import keyword_bank
 from tests.training.tiny_problem import data_and_eval, tiny_config, tiny_model
+from tests.training.tiny_problem import stop_after as stop_after_steps
 
 CPU = torch.device("cpu")
 
@@ -120,15 +121,7 @@ def test_bank_changes_training_and_resumes_to_the_same_result(tmp_path):
     def run(checkpoint_dir=None, stop_after=None, paired_bank=True):
         method = make_method("s_clip", keywords=keyword_bank(), paired_bank=paired_bank)
         if stop_after is not None:
-            losses, calls = method.losses, []
-
-            def stopping(model, step):
-                calls.append(1)
-                if len(calls) > stop_after:
-                    raise KeyboardInterrupt
-                return losses(model, step)
-
-            method.losses = stopping
+            stop_after_steps(method, stop_after)
         return train(
             tiny_model(), data, tiny_config(), method, None, checkpoint_dir, progress=False
         )
