@@ -58,7 +58,8 @@ def report(out: dict, method: str, baseline: str, split: str) -> str:
             line += f"; mean {verdict} +{gap['target']:g}"
             if gap["ci95"] is not None:
                 lo, hi = gap["ci95"]
-                where = "above" if lo >= gap["target"] else "below" if hi < gap["target"] else "in"
+                # Where the target lies relative to the interval: below it = cleared beyond noise.
+                where = "below" if lo >= gap["target"] else "above" if hi < gap["target"] else "in"
                 line += f" (the target is {where} the interval)"
         lines.append(line)
     return "\n".join(lines)

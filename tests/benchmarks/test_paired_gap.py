@@ -35,7 +35,15 @@ def test_gaps_over_two_files_with_a_target(script, tmp_path, capsys):
     assert script.main(args) == 0
     printed = capsys.readouterr().out
     assert "0:+8.00 1:+7.00 2:+7.00 3:+7.00" in printed and "mean +7.25 over 4 seeds" in printed
-    assert "mean meets +6" in printed
+    # Interval [+6.45, +8.05]: +6 is cleared beyond the seeds' noise, +7 is not, +9 is missed.
+    assert "mean meets +6 (the target is below the interval)" in printed
+    for target, verdict in [
+        (7, "meets +7 (the target is in"),
+        (9, "misses +9 (the target is above"),
+    ]:
+        other = ["--target", f"zero_shot_top1={target}", "--out", str(tmp_path / f"{target}.json")]
+        assert script.main(args[:-4] + other) == 0
+        assert f"mean {verdict} the interval)" in capsys.readouterr().out
     gap = json.loads(out.read_text())["gaps"]["zero_shot_top1"]
     assert gap["n"] == 4 and gap["target"] == 6.0 and gap["ci95"][0] < 7.25 < gap["ci95"][1]
 
