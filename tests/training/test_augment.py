@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
 import torch
 
-from sclip.models import ModelConfig
-from sclip.models.dual_encoder import DualEncoder
-from sclip.models.layers import Projection
 from sclip.training.augment import crop_boxes, resized_crop, step_generator
 from sclip.training.config import TrainConfig
 from sclip.training.loop import train
 from sclip.training.methods import make_method
 from tests.training.dist_helpers import keyword_bank
-from tests.training.tiny_problem import Frozen, data_and_eval, tiny_config
+from tests.training.tiny_problem import spatial_model, spatial_problem, tiny_config
 from tests.training.tiny_problem import stop_after as stop_after_steps
 
 
@@ -73,34 +69,6 @@ def test_steps_get_their_own_generators():
     draw = [crop_boxes(4, 0.5, step_generator(0, e, s)) for e, s in ((0, 0), (0, 1), (1, 0))]
     assert not torch.equal(draw[0], draw[1]) and not torch.equal(draw[0], draw[2])
     assert torch.equal(draw[1], crop_boxes(4, 0.5, step_generator(0, 0, 1)))
-
-
-class PooledFrozen(torch.nn.Module):
-    """A frozen stage on spatial states: average pooling, then a fixed random map."""
-
-    def __init__(self):
-        super().__init__()
-        self.inner = Frozen(6, 16, 1)
-
-    def forward(self, x):
-        return self.inner(x.mean(dim=(2, 3)))
-
-
-def spatial_problem():
-    """The tiny problem with image states as 6 × 4 × 4 maps (a fixed spatial pattern)."""
-    data, _ = data_and_eval()
-    pattern = 1 + 0.5 * torch.randn(6, 4, 4, generator=torch.Generator().manual_seed(3))
-    return dataclasses.replace(data, image_state=data.image_state[:, :, None, None] * pattern)
-
-
-def spatial_model():
-    g = torch.Generator().manual_seed(0)
-    return DualEncoder(
-        ModelConfig(embed_dim=8),
-        [PooledFrozen(), Projection(16, 8, g)],
-        [Frozen(6, 16, 2), Projection(16, 8, g)],
-        tokenizer=None,
-    )
 
 
 def test_crops_change_training_and_a_killed_run_resumes_to_the_same_result(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from sclip.evaluation.evaluate import EvalSet
@@ -95,3 +97,31 @@ def stop_after(method, steps: int):
 
     method.losses = stopping
     return method
+
+
+class PooledFrozen(torch.nn.Module):
+    """A frozen stage on spatial states: average pooling, then a fixed random map."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = Frozen(6, 16, 1)
+
+    def forward(self, x):
+        return self.inner(x.mean(dim=(2, 3)))
+
+
+def spatial_problem():
+    """The tiny problem with image states as 6 × 4 × 4 maps (a fixed spatial pattern)."""
+    data, _ = data_and_eval()
+    pattern = 1 + 0.5 * torch.randn(6, 4, 4, generator=torch.Generator().manual_seed(3))
+    return dataclasses.replace(data, image_state=data.image_state[:, :, None, None] * pattern)
+
+
+def spatial_model():
+    g = torch.Generator().manual_seed(0)
+    return DualEncoder(
+        ModelConfig(embed_dim=8),
+        [PooledFrozen(), Projection(16, 8, g)],
+        [Frozen(6, 16, 2), Projection(16, 8, g)],
+        tokenizer=None,
+    )

@@ -72,3 +72,15 @@ def step_generator(seed: int, epoch: int, step: int) -> torch.Generator:
     """The crops' generator of one training step: a function of (seed, epoch, step) only, so a
     resumed run draws the crops an uninterrupted one would."""
     return torch.Generator().manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
+
+
+def step_crops(scale: float | None, seed: int, epoch: int, step: int, batch):
+    """The crop boxes of one step's global batch, (paired, unpaired), or None when crops are
+    off. Every rank draws the same boxes and crops its own slice (`embed_batch`), so N
+    processes crop as one process on the whole batch does."""
+    if scale is None:
+        return None
+    g = step_generator(seed, epoch, step)
+    return tuple(
+        crop_boxes(len(rows), scale, g) for rows in (batch.paired_images, batch.unpaired_images)
+    )

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from sclip.allocator import freed_memory_kept
 from sclip.models import DualEncoder
-from sclip.training.augment import crop_boxes, step_generator
+from sclip.training.augment import step_crops
 from sclip.training.batch import TrainData, embed_batch
 from sclip.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from sclip.training.compile import CompiledOrEager
@@ -224,28 +224,11 @@ def _train(
             leave=False,
         )
         for batch in batches:
-            crops = None
-            if (
-                config.feature_crop_scale is not None
-            ):  # the global batch's, drawn alike on every rank
-                g = step_generator(config.seed, epoch, n_steps)
-                crops = tuple(
-                    crop_boxes(len(rows), config.feature_crop_scale, g)
-                    for rows in (batch.paired_images, batch.unpaired_images)
-                )
+            crops = step_crops(config.feature_crop_scale, config.seed, epoch, n_steps, batch)
             step = embed_batch(
-                model,
-                data,
-                batch,
-                device,
-                rank,
-                world,
-                precision,
-                encode_image,
-                bank,
-                paired_bank,
-                crops,
-            )
+                model, data, batch, device, rank, world, precision, encode_image, bank,
+                paired_bank, crops,
+            )  # fmt: skip
             parts = method.losses(model, step)
             loss = sum(parts.values())
             if not torch.isfinite(loss):
