@@ -56,6 +56,12 @@ def test_the_projects_parameters_pass(env):
             0,
             r"'training\.lr' must be .*from 's_clip\.method\.training'",
         ),
+        (
+            "clip_ft.method.training_by_label_ratio",
+            {"0.1": {"lr": 0}},  # the run's own ratio (base: 0.1) applies its entry
+            r"'training\.lr' must be .*training_by_label_ratio",
+        ),
+        ("clip_ft.method.training_by_label_ratio", {"2": {}}, r"keys must be label ratios"),
         ("s_clip.method.options.ot_epsilon", -1, r"s_clip: ot_epsilon must be a positive"),
         ("hard_pl.method.options.softmax_temperature", 0.1, r"applies to the 'soft'"),
         ("soft_pl.method.name", "softpl", r"'name' is one of"),

@@ -56,7 +56,9 @@ def _check_method(p: dict, namespace: str) -> None:
     name, chosen = method.get("name"), p.get("methods")
     if name in METHODS and isinstance(chosen, list) and name not in chosen:
         return  # its node skips it without reading the rest (a misspelt name still fails)
-    check_method(method, p.get("training") or {}, p.get("distributed") or {})
+    split = p.get("split")
+    ratio = split.get("label_ratio") if isinstance(split, dict) else None
+    check_method(method, p.get("training") or {}, p.get("distributed") or {}, ratio)
 
 
 def check_parameters(parameters: dict, inputs: Iterable[str]) -> None:

@@ -32,6 +32,12 @@ def test_a_seed_in_two_results_must_agree():
     extra = _result([0, 3], [70.0, 68.0])
     merged = merged_seed_values({"t": table, "x": extra}, "s_clip@0.1", "zero_shot_top1")
     assert merged == {0: 70.0, 1: 71.0, 2: 72.0, 3: 68.0}
+    # a result without the key (extra seeds of the baseline only) adds nothing to it
+    assert merged_seed_values(
+        {"t": table, "b": {"test": {}, "seeds": [5]}}, "s_clip@0.1", "zero_shot_top1"
+    ) == {0: 70.0, 1: 71.0, 2: 72.0}
+    with pytest.raises(ValueError, match=r"No test\['s_clip@0.1'\] in any result.*'b': \[\]"):
+        merged_seed_values({"b": {"test": {}, "seeds": [5]}}, "s_clip@0.1", "zero_shot_top1")
     other = _result([0], [70.5])
     with pytest.raises(ValueError, match=r"Seed 0 .* 70.0 in t but 70.5 in o"):
         merged_seed_values({"t": table, "o": other}, "s_clip@0.1", "zero_shot_top1")

@@ -47,10 +47,15 @@ def _values(metrics: dict, metric: str, where: str) -> list[float]:
 def merged_seed_values(
     results: dict[str, dict], key: str, metric: str, split: str = "test"
 ) -> dict[int, float]:
-    """seed_values over several results (name → result); a seed in more than one must have
-    the same value in each (a clear error names both results otherwise)."""
+    """seed_values over several results (name → result) that have `key` (a file of extra seeds
+    may hold the baseline only); a seed in more than one must have the same value in each (a
+    clear error names both results otherwise)."""
+    having = {n: r for n, r in results.items() if key in r.get(split, {})}
+    if not having:
+        known = {n: sorted(r.get(split, {})) for n, r in results.items()}
+        raise ValueError(f"No {split}[{key!r}] in any result; they have {known}")
     merged, source = {}, {}
-    for name, result in results.items():
+    for name, result in having.items():
         for seed, value in seed_values(result, key, metric, split).items():
             if seed in merged and abs(merged[seed] - value) > AGREE:
                 raise ValueError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from functools import partial
 from pathlib import Path
 
@@ -31,14 +32,42 @@ def check_methods(methods) -> None:
         )
 
 
-def method_config(method: dict, training: dict) -> TrainConfig:
-    """A method's training settings: `training`, overridden by its own `method.training`."""
+def label_ratio_training(method: dict, label_ratio: float | None) -> dict:
+    """The method's `training_by_label_ratio` entry for `label_ratio` ({} if none): a method's
+    val-best settings can move with the number of pairs (clip_ft's crop does on RSICD). Keys are
+    label ratios, written as quoted strings ("0.3") so that overrides merge with them."""
+    name = method.get("name")
+    table = method.get("training_by_label_ratio") or {}
+    where = f"'{name}.method.training_by_label_ratio'"
+    if not isinstance(table, dict):
+        raise ValueError(f"{where} must map label ratios to training settings; got {table!r}")
+    found: dict[float, dict] = {}
+    for key, value in table.items():
+        try:
+            ratio = float(key)
+        except (TypeError, ValueError):
+            ratio = float("nan")
+        if not 0 < ratio <= 1:
+            raise ValueError(f"{where}: keys must be label ratios in (0, 1]; got {key!r}")
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}.{key} must be a mapping of training settings; got {value!r}")
+        if ratio in found:
+            raise ValueError(f"{where}: label ratio {ratio} is given twice (as {key!r} too)")
+        found[ratio] = value
+    if label_ratio is None:
+        return {}
+    return next((v for r, v in found.items() if math.isclose(r, label_ratio)), {})
+
+
+def method_config(method: dict, training: dict, label_ratio: float | None = None) -> TrainConfig:
+    """A method's training settings: `training`, overridden by its own `method.training`, then
+    by its `method.training_by_label_ratio` entry for the run's `split.label_ratio`."""
     if not isinstance(method, dict) or method.get("name") not in METHODS:
         raise ValueError(
             f"A method's parameters must be a mapping whose 'name' is one of {sorted(METHODS)}; "
             f"got {method!r}"
         )
-    own = method.get("training") or {}
+    own = {**(method.get("training") or {}), **label_ratio_training(method, label_ratio)}
     try:
         return TrainConfig.from_params({**training, **own})
     except ValueError as err:
@@ -47,13 +76,18 @@ def method_config(method: dict, training: dict) -> TrainConfig:
         except ValueError:
             raise err from None  # `training` itself is wrong
         name = method["name"]
-        raise ValueError(f"{err} (from '{name}.method.training', {name}'s own settings)") from err
+        raise ValueError(
+            f"{err} (from '{name}.method.training' or its 'training_by_label_ratio', "
+            f"{name}'s own settings)"
+        ) from err
 
 
-def check_method(method: dict, training: dict, distributed: dict) -> None:
-    """A method's parameters as train_method reads them: its training settings, its options
-    and, on several processes, whether its batches split over them."""
-    config = method_config(method, training)
+def check_method(
+    method: dict, training: dict, distributed: dict, label_ratio: float | None = None
+) -> None:
+    """A method's parameters as train_method reads them: its training settings (at
+    `label_ratio`), its options and, on several processes, whether its batches split over them."""
+    config = method_config(method, training, label_ratio)
     make_method(method["name"], **(method.get("options") or {}))
     processes = DistributedConfig.from_params(distributed)
     world = processes.nproc_per_node * processes.nnodes
@@ -78,6 +112,7 @@ def train_method(
     evaluation: dict,
     checkpoints: dict,
     distributed: dict,
+    split: dict,
 ) -> tuple[dict, list[dict]]:
     """Train one method on the paired (and unpaired) data; select the epoch on `val`.
     A method left out of `methods` is skipped: its outputs say so and the report omits it."""
@@ -87,7 +122,7 @@ def train_method(
         log.info("%s is not in 'methods' %s: skipped", name, methods)
         return {"__metadata__": {"skipped": True, "method": method}}, []
     model_config = ModelConfig.from_params(model)
-    config = method_config(method, training)
+    config = method_config(method, training, split.get("label_ratio"))
     options = dict(method.get("options") or {})
     if name == "s_clip" and options.get("keyword_weight", 0.5) > 0:
         options["keywords"] = keyword_bank(
@@ -105,7 +140,8 @@ def train_method(
         "val", image_features, eval_text_features, images, image_split, eval_captions, model_config
     )
     run_key = fingerprint(
-        method,
+        # the effective settings are config's; without the table, older checkpoints still match
+        {k: v for k, v in method.items() if k != "training_by_label_ratio"},
         algorithm.settings(),  # code defaults too: a changed default starts afresh
         model_config.to_dict(),
         config.identity(),

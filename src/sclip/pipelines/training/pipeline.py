@@ -24,6 +24,7 @@ SHARED_PARAMS = [
     "params:evaluation",
     "params:checkpoints",
     "params:distributed",
+    "params:split",
 ]
 
 
