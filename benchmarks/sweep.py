@@ -137,6 +137,30 @@ def val_history(history: list[dict]) -> list[dict]:
     ]
 
 
+def mean(entry: dict, split: str, metric: str) -> float:
+    return statistics.fmean(r[split][metric] for r in entry["runs"])
+
+
+def mean_r5(entry: dict, split: str) -> float:
+    """One-caption R@5, both directions: the retrieval figure beside the selection metric."""
+    return statistics.fmean(
+        (r[split]["i2t_r5_one"] + r[split]["t2i_r5_one"]) / 2 for r in entry["runs"]
+    )
+
+
+def ranked(runs: dict, metric: str) -> list[tuple[str, dict]]:
+    """Configurations best first on mean val `metric`; equal means (the same image counts, up to
+    float rounding) go to the higher val R@5. Sets each entry's val_mean and val_mean_r5_one."""
+    for entry in runs.values():
+        entry["val_mean"], entry["val_mean_r5_one"] = (
+            mean(entry, "val", metric),
+            mean_r5(entry, "val"),
+        )
+    return sorted(
+        runs.items(), key=lambda kv: (-round(kv[1]["val_mean"], 6), -kv[1]["val_mean_r5_one"])
+    )
+
+
 def configurations(method: str, grid: dict, unpaired: list[float]) -> list[dict]:
     keys = sorted(grid)
     configs = [
@@ -213,19 +237,10 @@ def main(argv=None) -> int:
                         flush=True,
                     )
 
-    def mean(entry, split):
-        return statistics.fmean(r[split][args.metric] for r in entry["runs"])
-
-    def mean_r5(entry, split):  # one-caption R@5, both directions: retrieval beside the metric
-        return statistics.fmean(
-            (r[split]["i2t_r5_one"] + r[split]["t2i_r5_one"]) / 2 for r in entry["runs"]
-        )
-
     best = {}
     print(f"\n{args.metric}, mean over seeds {args.seeds} (selection on val); val mean R@5 (one)")
-    for key, entry in sorted(runs.items(), key=lambda kv: -mean(kv[1], "val")):
-        entry["val_mean"], entry["test_mean"] = mean(entry, "val"), mean(entry, "test")
-        entry["val_mean_r5_one"] = mean_r5(entry, "val")
+    for key, entry in ranked(runs, args.metric):
+        entry["test_mean"] = mean(entry, "test", args.metric)
         best.setdefault(entry["method"], key)
         print(
             f"{key:80s} val {entry['val_mean']:5.2f}  test {entry['test_mean']:5.2f}  "

@@ -59,3 +59,23 @@ def test_val_history_keeps_the_epoch_and_val_metrics_only(sweep):
         {"epoch": 1, "val_zero_shot_top1": 40.0},
         {"epoch": 2, "val_zero_shot_top1": 55.0},
     ]
+
+
+def _entry(method, zero_shot, r5):
+    runs = [
+        {"val": {"zero_shot_top1": z, "i2t_r5_one": r, "t2i_r5_one": r}}
+        for z, r in zip(zero_shot, r5, strict=True)
+    ]
+    return {"method": method, "runs": runs}
+
+
+def test_val_ties_go_to_the_higher_val_r5(sweep):
+    runs = {
+        # per seed 76.6 / 78.6 / 78.2 and 78.0 / 78.1 / 77.3 of 1,027: the same 2,397 images
+        "a": _entry("clip_ft", [787 / 10.27, 807 / 10.27, 803 / 10.27], [20.0, 20.0, 20.0]),
+        "b": _entry("clip_ft", [801 / 10.27, 802 / 10.27, 794 / 10.27], [19.0, 19.0, 19.0]),
+        "c": _entry("clip_ft", [70.0, 70.0, 70.0], [30.0, 30.0, 30.0]),  # R@5 alone wins nothing
+    }
+    # b's float mean is the larger by 1e-14: only the rounding lets R@5 decide
+    assert [key for key, _ in sweep.ranked(runs, "zero_shot_top1")] == ["a", "b", "c"]
+    assert runs["a"]["val_mean_r5_one"] == 20.0
