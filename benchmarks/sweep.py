@@ -79,19 +79,16 @@ def train_selected(
     from sclip.assemble import eval_set, keyword_bank, train_data
     from sclip.evaluation.evaluate import Evaluator
     from sclip.models import ModelConfig, build_model
-    from sclip.pipelines.training.nodes import label_ratio_training
-    from sclip.training.config import TrainConfig
+    from sclip.pipelines.training.nodes import method_config
     from sclip.training.loop import train
     from sclip.training.methods import make_method
 
     p = data["params"]
     model_config = ModelConfig.from_params({**p["model"], "init_seed": seed})
     spec = p[method]["method"]
-    own = {
-        **(spec.get("training") or {}),
-        **label_ratio_training(spec, p["split"]["label_ratio"]),
-    }
-    config = TrainConfig.from_params({**p["training"], **own, "seed": seed, **training})
+    config = method_config(
+        spec, p["training"], p["split"]["label_ratio"], {"seed": seed, **training}
+    )
     options = {**(spec.get("options") or {}), **(options or {})}
     if method == "s_clip" and options.get("keyword_weight", 0.5) > 0:
         options["keywords"] = keyword_bank(

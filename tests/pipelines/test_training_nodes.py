@@ -31,6 +31,11 @@ def test_the_label_ratios_entry_overrides_the_methods_settings(ratio, crop, epoc
     assert (config.feature_crop_scale, config.epochs, config.lr) == (crop, epochs, lr)
 
 
+def test_a_sweeps_grid_point_overrides_the_label_ratios_entry():
+    config = method_config(CLIP_FT, TRAINING, 0.3, {"feature_crop_scale": 0.5, "seed": 7})
+    assert (config.feature_crop_scale, config.seed, config.lr) == (0.5, 7, 2e-3)
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

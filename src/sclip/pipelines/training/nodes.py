@@ -59,15 +59,22 @@ def label_ratio_training(method: dict, label_ratio: float | None) -> dict:
     return next((v for r, v in found.items() if math.isclose(r, label_ratio)), {})
 
 
-def method_config(method: dict, training: dict, label_ratio: float | None = None) -> TrainConfig:
+def method_config(
+    method: dict, training: dict, label_ratio: float | None = None, overrides: dict | None = None
+) -> TrainConfig:
     """A method's training settings: `training`, overridden by its own `method.training`, then
-    by its `method.training_by_label_ratio` entry for the run's `split.label_ratio`."""
+    by its `method.training_by_label_ratio` entry for the run's `split.label_ratio`, then by
+    `overrides` (a sweep's grid point)."""
     if not isinstance(method, dict) or method.get("name") not in METHODS:
         raise ValueError(
             f"A method's parameters must be a mapping whose 'name' is one of {sorted(METHODS)}; "
             f"got {method!r}"
         )
-    own = {**(method.get("training") or {}), **label_ratio_training(method, label_ratio)}
+    own = {
+        **(method.get("training") or {}),
+        **label_ratio_training(method, label_ratio),
+        **(overrides or {}),
+    }
     try:
         return TrainConfig.from_params({**training, **own})
     except ValueError as err:
