@@ -118,6 +118,19 @@ def test_default_pipeline_writes_versioned_artifacts_and_metrics(tmp_path, monke
     assert NODE_TIMES.resumed == {"clip_ft.train": {"epoch": 3, "step": 0}}
     assert NODE_TIMES.seconds and min(NODE_TIMES.seconds.values()) >= 0
 
+    # The training node reads params:split: an entry for this run's label ratio applies (a
+    # new run, not the finished checkpoint), one for another ratio does not.
+    by_ratio = {"0.5": {"epochs": 2}, "0.9": {"epochs": 1}}
+    run_kedro(
+        project,
+        monkeypatch,
+        {"methods": ["clip_ft"], "clip_ft": {"method": {"training_by_label_ratio": by_ratio}}},
+        pipeline_names=["training"],
+    )
+    assert NODE_TIMES.resumed == {}
+    latest = sorted((data / "07_model_output/clip_ft/history.json").glob("*/history.json"))[-1]
+    assert [h["epoch"] for h in json.loads(latest.read_text())] == [1, 2]
+
 
 def test_environments_write_to_separate_trees(monkeypatch):
     """A run on RSICD must never become the 'latest version' a built-in run reads."""

@@ -7,10 +7,12 @@ import math
 import pytest
 import torch
 
-from sclip.training.augment import crop_boxes, resized_crop, step_generator
+from sclip.training.augment import crop_boxes, resized_crop, step_crops, step_generator
+from sclip.training.batch import embed_batch
 from sclip.training.config import TrainConfig
 from sclip.training.loop import train
 from sclip.training.methods import make_method
+from sclip.training.sampler import Batch
 from tests.training.dist_helpers import keyword_bank
 from tests.training.tiny_problem import spatial_model, spatial_problem, tiny_config
 from tests.training.tiny_problem import stop_after as stop_after_steps
@@ -63,6 +65,31 @@ def test_pooled_states_and_bad_scales_are_clear_errors():
             TrainConfig(feature_crop_scale=bad)
     assert "feature_crop_scale" not in TrainConfig().identity()  # old checkpoints keep names
     assert TrainConfig(feature_crop_scale=0.9).identity()["feature_crop_scale"] == 0.9
+    for bad in (0, "false", None):
+        with pytest.raises(ValueError, match="'training.feature_crop_paired' must be true or"):
+            TrainConfig(feature_crop_scale=0.9, feature_crop_paired=bad)
+    with pytest.raises(ValueError, match="'training.feature_crop_scale' is null"):
+        TrainConfig(feature_crop_paired=False)  # nothing to keep off the paired images
+    assert "feature_crop_paired" not in TrainConfig(feature_crop_scale=0.9).identity()
+    unpaired_only = TrainConfig(feature_crop_scale=0.9, feature_crop_paired=False).identity()
+    assert unpaired_only["feature_crop_paired"] is False  # a run of its own
+
+
+def test_unpaired_only_crops_leave_the_paired_images_whole_and_the_unpaired_boxes_as_they_were():
+    data, model = spatial_problem(), spatial_model()
+    batch = Batch(torch.tensor([0, 3, 5, 8]), torch.tensor([1, 12, 22, 33]), torch.tensor([40, 47]))
+    both = step_crops(0.3, 0, 1, 2, batch)
+    paired_whole = step_crops(0.3, 0, 1, 2, batch, paired=False)
+    assert paired_whole[0] is None and torch.equal(paired_whole[1], both[1])
+    cpu = torch.device("cpu")
+    with torch.no_grad():
+        plain, cropped, unpaired_only = (
+            embed_batch(model, data, batch, cpu, crops=c) for c in (None, both, paired_whole)
+        )
+    torch.testing.assert_close(unpaired_only.paired_images, plain.paired_images)
+    torch.testing.assert_close(unpaired_only.unpaired_images, cropped.unpaired_images)
+    assert not torch.allclose(cropped.paired_images, plain.paired_images)
+    assert not torch.allclose(cropped.unpaired_images, plain.unpaired_images)
 
 
 def test_steps_get_their_own_generators():
@@ -74,16 +101,18 @@ def test_steps_get_their_own_generators():
 def test_crops_change_training_and_a_killed_run_resumes_to_the_same_result(tmp_path):
     data = spatial_problem()
 
-    def run(checkpoint_dir=None, stop_after=None, scale=0.5):
+    def run(checkpoint_dir=None, stop_after=None, scale=0.5, paired=True):
         method = make_method("s_clip", keywords=keyword_bank())
         if stop_after is not None:
             stop_after_steps(method, stop_after)
-        config = tiny_config(feature_crop_scale=scale)
+        config = tiny_config(feature_crop_scale=scale, feature_crop_paired=paired)
         return train(spatial_model(), data, config, method, None, checkpoint_dir, progress=False)
 
-    cropped, plain = run(), run(scale=None)
+    cropped, plain, unpaired_only = run(), run(scale=None), run(paired=False)
     assert all(math.isfinite(row["loss"]) for row in cropped.history)
-    assert cropped.history[-1]["loss"] != pytest.approx(plain.history[-1]["loss"])
+    final = [r.history[-1]["loss"] for r in (cropped, plain, unpaired_only)]
+    assert final[0] != pytest.approx(final[1])
+    assert final[2] != pytest.approx(final[0]) and final[2] != pytest.approx(final[1])
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, stop_after=4 + 2)  # 4 steps per epoch: killed in epoch 2, step 3
     resumed = run(tmp_path)

@@ -74,13 +74,15 @@ def step_generator(seed: int, epoch: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
 
 
-def step_crops(scale: float | None, seed: int, epoch: int, step: int, batch):
+def step_crops(scale: float | None, seed: int, epoch: int, step: int, batch, paired=True):
     """The crop boxes of one step's global batch, (paired, unpaired), or None when crops are
-    off. Every rank draws the same boxes and crops its own slice (`embed_batch`), so N
-    processes crop as one process on the whole batch does."""
+    off; paired=False leaves the paired images whole (None in their place), their boxes drawn
+    anyway so that the unpaired ones do not move. Every rank draws the same boxes and crops
+    its own slice (`embed_batch`), so N processes crop as one process on the whole batch does."""
     if scale is None:
         return None
     g = step_generator(seed, epoch, step)
-    return tuple(
+    paired_boxes, unpaired_boxes = (
         crop_boxes(len(rows), scale, g) for rows in (batch.paired_images, batch.unpaired_images)
     )
+    return (paired_boxes if paired else None), unpaired_boxes

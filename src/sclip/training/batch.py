@@ -50,8 +50,8 @@ def embed_batch(
     (every rank embeds all of it; it is not gathered). paired_bank: the method's
     (`method.start_bank`): this batch's captions are recorded in it and all its captions
     embedded, also on every rank. crops: the global batch's crop boxes of its paired and its
-    unpaired images (augment.crop_boxes; `training.feature_crop_scale`), each rank cropping
-    its slice's states with its slice of them."""
+    unpaired images (augment.step_crops; `training.feature_crop_scale`; None for a part left
+    whole), each rank cropping its slice's states with its slice of them."""
     encode_image = encode_image or model.encode_image
 
     def encode(state, stage, tower):
@@ -65,8 +65,10 @@ def embed_batch(
         state = index_state(data.image_state, rows)
         if crops is None:
             return state
-        boxes = local(crops[0] if what == "paired" else crops[1], what)
-        return resized_crop(state_to(state, device), boxes)
+        boxes = crops[0] if what == "paired" else crops[1]
+        if boxes is None:  # this part stays whole (training.feature_crop_paired: false)
+            return state_to(state, device)
+        return resized_crop(state_to(state, device), local(boxes, what))
 
     image_stage = data.image_stage
     paired = local(batch.paired_images, "paired")

@@ -43,6 +43,9 @@ class TrainConfig:
     # The reference's RandomResizedCrop(224, scale=(s, 1)) on the cached feature maps of the
     # training images (training/augment.py): s, or null for no augmentation.
     feature_crop_scale: float | None = None
+    # false: crop only the unpaired images (the pseudo-labels' inputs), the paired ones stay
+    # whole; their boxes are still drawn so the unpaired ones are those of a run cropping all.
+    feature_crop_paired: bool = True
 
     def __post_init__(self) -> None:
         def check(name, ok, expected):
@@ -89,6 +92,13 @@ class TrainConfig:
         check("precision", self.precision in PRECISIONS, f"one of {PRECISIONS}")
         check("compile", isinstance(self.compile, bool), "true or false")
         check_crop_scale(self.feature_crop_scale)
+        check("feature_crop_paired", isinstance(self.feature_crop_paired, bool), "true or false")
+        if not self.feature_crop_paired and self.feature_crop_scale is None:
+            raise ValueError(
+                "Parameter 'training.feature_crop_paired' is false, which keeps crops off the "
+                "paired images, but 'training.feature_crop_scale' is null (no crops at all): "
+                "set a crop scale or leave feature_crop_paired true"
+            )
         check(
             "device",
             self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
@@ -112,13 +122,17 @@ class TrainConfig:
         return asdict(self)
 
     def identity(self) -> dict:
-        """The settings that name a run's checkpoint folder: to_dict() without `patience` and
-        `feature_crop_scale` when they are off, so runs from before them keep their folders."""
+        """The settings that name a run's checkpoint folder: to_dict() without the settings
+        added later while they hold their defaults, so runs from before them keep their folders."""
         out = self.to_dict()
-        for name in ("patience", "feature_crop_scale"):  # settings added later, when off
-            if out[name] is None:
+        for name, default in LATER_DEFAULTS.items():
+            if out[name] == default:
                 del out[name]
         return out
+
+
+# Settings added after checkpoints were named, with the defaults that leave a run unchanged.
+LATER_DEFAULTS = {"patience": None, "feature_crop_scale": None, "feature_crop_paired": True}
 
 
 def _int(value) -> bool:

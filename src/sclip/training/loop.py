@@ -224,7 +224,10 @@ def _train(
             leave=False,
         )
         for batch in batches:
-            crops = step_crops(config.feature_crop_scale, config.seed, epoch, n_steps, batch)
+            crops = step_crops(
+                config.feature_crop_scale, config.seed, epoch, n_steps, batch,
+                paired=config.feature_crop_paired,
+            )  # fmt: skip
             step = embed_batch(
                 model, data, batch, device, rank, world, precision, encode_image, bank,
                 paired_bank, crops,
