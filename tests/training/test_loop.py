@@ -340,6 +340,6 @@ def test_patience_needs_a_val_score():
 def test_patience_off_keeps_older_runs_checkpoint_folders():
     config = TrainConfig(epochs=3)
     assert "patience" not in config.identity()
-    later = ("patience", "feature_crop_scale")  # settings added later, off: not in the name
+    later = ("patience", "feature_crop_scale", "feature_crop_paired")  # added later, at defaults
     assert config.identity() == {k: v for k, v in config.to_dict().items() if k not in later}
     assert TrainConfig(epochs=3, patience=2).identity()["patience"] == 2
